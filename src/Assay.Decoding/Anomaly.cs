@@ -1,0 +1,81 @@
+namespace Assay.Decoding;
+
+/// <summary>
+/// Every named way input can be malformed or hit a cap. Output uses the stable dotted name from
+/// <see cref="AnomalyNames.Get"/>; never renumber or rename a member that has shipped (rules and stored events use the names).
+/// </summary>
+public enum Anomaly : ushort
+{
+    None = 0,
+
+    // Link layer
+    EthernetPacketTooSmall,
+    VlanHeaderTooSmall,
+    VlanTooManyLayers,
+    MplsHeaderTooSmall,
+    MplsTooManyLabels,
+    MplsUnknownPayload,
+    SllPacketTooSmall,
+    Sll2PacketTooSmall,
+    NullPacketTooSmall,
+    NullUnknownFamily,
+    LinkTypeUnsupported,
+    EtherTypeUnknown,
+    ArpPacketTooSmall,
+
+    // IPv4
+    IPv4PacketTooSmall,
+    IPv4WrongVersion,
+    IPv4HeaderLengthTooSmall,
+    IPv4HeaderLengthPastEnd,
+    IPv4TotalLengthTooSmall,
+    IPv4TotalLengthPastEnd,
+    IPv4ChecksumInvalid,
+    IPv4OptionInvalid,
+    IPv4OptionLengthInvalid,
+
+    // IPv6
+    IPv6PacketTooSmall,
+    IPv6WrongVersion,
+    IPv6PayloadLengthPastEnd,
+    IPv6ExtensionHeaderTooSmall,
+    IPv6ExtensionHeaderPastEnd,
+    IPv6TooManyExtensionHeaders,
+    IPv6HopByHopNotFirst,
+
+    // Fragments (IPv4 and IPv6)
+    FragmentOverlap,
+    FragmentOverlapDifferentData,
+    FragmentTooLarge,
+    FragmentInvalidLength,
+    FragmentTimeout,
+    FragmentDatagramCapReached,
+    FragmentGlobalCapReached,
+
+    // TCP
+    TcpPacketTooSmall,
+    TcpHeaderLengthTooSmall,
+    TcpHeaderLengthPastEnd,
+    TcpOptionInvalid,
+    TcpOptionLengthInvalid,
+    TcpInvalidFlags,
+
+    // UDP
+    UdpPacketTooSmall,
+    UdpLengthTooSmall,
+    UdpLengthPastEnd,
+
+    // ICMP / ICMPv6
+    IcmpPacketTooSmall,
+    IcmpV6PacketTooSmall,
+    IcmpV6WrongIPVersion,
+
+    // Other transport
+    SctpPacketTooSmall,
+
+    // Capture-level
+    PacketTruncatedBySnapLength,
+
+    // Flow table
+    FlowTableFull,
+}

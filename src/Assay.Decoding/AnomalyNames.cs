@@ -1,0 +1,86 @@
+namespace Assay.Decoding;
+
+/// <summary>Stable dotted names for <see cref="Anomaly"/> members, as Suricata names decoder events and Zeek names weirds.</summary>
+public static class AnomalyNames
+{
+    private static readonly string[] s_names = Build();
+
+    /// <summary>The stable output name, e.g. <c>tcp.hlen_too_small</c>.</summary>
+    public static string Get(Anomaly anomaly) => (uint)anomaly < (uint)s_names.Length ? s_names[(int)anomaly] : "unknown";
+
+    /// <summary>The layer an anomaly belongs to (the part of its name before the first dot), as EVE's <c>anomaly.layer</c>.</summary>
+    public static string Layer(Anomaly anomaly)
+    {
+        string name = Get(anomaly);
+        int dot = name.IndexOf('.', StringComparison.Ordinal);
+        return dot < 0 ? name : name[..dot];
+    }
+
+    public static int Count => s_names.Length;
+
+    private static string[] Build()
+    {
+        var names = new string[(int)Anomaly.FlowTableFull + 1];
+        names[(int)Anomaly.None] = "none";
+        Set(names, Anomaly.EthernetPacketTooSmall, "ethernet.pkt_too_small");
+        Set(names, Anomaly.VlanHeaderTooSmall, "vlan.header_too_small");
+        Set(names, Anomaly.VlanTooManyLayers, "vlan.too_many_layers");
+        Set(names, Anomaly.MplsHeaderTooSmall, "mpls.header_too_small");
+        Set(names, Anomaly.MplsTooManyLabels, "mpls.too_many_labels");
+        Set(names, Anomaly.MplsUnknownPayload, "mpls.unknown_payload");
+        Set(names, Anomaly.SllPacketTooSmall, "sll.pkt_too_small");
+        Set(names, Anomaly.Sll2PacketTooSmall, "sll2.pkt_too_small");
+        Set(names, Anomaly.NullPacketTooSmall, "null.pkt_too_small");
+        Set(names, Anomaly.NullUnknownFamily, "null.unknown_family");
+        Set(names, Anomaly.LinkTypeUnsupported, "link.unsupported_type");
+        Set(names, Anomaly.EtherTypeUnknown, "ethernet.unknown_ethertype");
+        Set(names, Anomaly.ArpPacketTooSmall, "arp.pkt_too_small");
+        Set(names, Anomaly.IPv4PacketTooSmall, "ipv4.pkt_too_small");
+        Set(names, Anomaly.IPv4WrongVersion, "ipv4.wrong_ip_version");
+        Set(names, Anomaly.IPv4HeaderLengthTooSmall, "ipv4.hlen_too_small");
+        Set(names, Anomaly.IPv4HeaderLengthPastEnd, "ipv4.hlen_past_end");
+        Set(names, Anomaly.IPv4TotalLengthTooSmall, "ipv4.iplen_smaller_than_hlen");
+        Set(names, Anomaly.IPv4TotalLengthPastEnd, "ipv4.trunc_pkt");
+        Set(names, Anomaly.IPv4ChecksumInvalid, "ipv4.checksum_invalid");
+        Set(names, Anomaly.IPv4OptionInvalid, "ipv4.opt_invalid");
+        Set(names, Anomaly.IPv4OptionLengthInvalid, "ipv4.opt_invalid_len");
+        Set(names, Anomaly.IPv6PacketTooSmall, "ipv6.pkt_too_small");
+        Set(names, Anomaly.IPv6WrongVersion, "ipv6.wrong_ip_version");
+        Set(names, Anomaly.IPv6PayloadLengthPastEnd, "ipv6.trunc_pkt");
+        Set(names, Anomaly.IPv6ExtensionHeaderTooSmall, "ipv6.exthdr_too_small");
+        Set(names, Anomaly.IPv6ExtensionHeaderPastEnd, "ipv6.exthdr_past_end");
+        Set(names, Anomaly.IPv6TooManyExtensionHeaders, "ipv6.exthdr_too_many");
+        Set(names, Anomaly.IPv6HopByHopNotFirst, "ipv6.hopopts_not_first");
+        Set(names, Anomaly.FragmentOverlap, "defrag.overlap");
+        Set(names, Anomaly.FragmentOverlapDifferentData, "defrag.overlap_different_data");
+        Set(names, Anomaly.FragmentTooLarge, "defrag.datagram_too_large");
+        Set(names, Anomaly.FragmentInvalidLength, "defrag.invalid_length");
+        Set(names, Anomaly.FragmentTimeout, "defrag.timeout");
+        Set(names, Anomaly.FragmentDatagramCapReached, "defrag.max_frags_reached");
+        Set(names, Anomaly.FragmentGlobalCapReached, "defrag.memcap_reached");
+        Set(names, Anomaly.TcpPacketTooSmall, "tcp.pkt_too_small");
+        Set(names, Anomaly.TcpHeaderLengthTooSmall, "tcp.hlen_too_small");
+        Set(names, Anomaly.TcpHeaderLengthPastEnd, "tcp.hlen_past_end");
+        Set(names, Anomaly.TcpOptionInvalid, "tcp.opt_invalid");
+        Set(names, Anomaly.TcpOptionLengthInvalid, "tcp.opt_invalid_len");
+        Set(names, Anomaly.TcpInvalidFlags, "tcp.invalid_flags");
+        Set(names, Anomaly.UdpPacketTooSmall, "udp.pkt_too_small");
+        Set(names, Anomaly.UdpLengthTooSmall, "udp.len_too_small");
+        Set(names, Anomaly.UdpLengthPastEnd, "udp.len_past_end");
+        Set(names, Anomaly.IcmpPacketTooSmall, "icmpv4.pkt_too_small");
+        Set(names, Anomaly.IcmpV6PacketTooSmall, "icmpv6.pkt_too_small");
+        Set(names, Anomaly.IcmpV6WrongIPVersion, "icmpv6.ipv4_encapsulated");
+        Set(names, Anomaly.SctpPacketTooSmall, "sctp.pkt_too_small");
+        Set(names, Anomaly.PacketTruncatedBySnapLength, "capture.truncated_by_snaplen");
+        Set(names, Anomaly.FlowTableFull, "flow.table_full");
+        for (int i = 0; i < names.Length; i++)
+        {
+            if (names[i] is null)
+                throw new InvalidOperationException($"Anomaly {(Anomaly)i} has no name");
+        }
+
+        return names;
+    }
+
+    private static void Set(string[] names, Anomaly anomaly, string name) => names[(int)anomaly] = name;
+}

@@ -1,0 +1,93 @@
+using System.Runtime.CompilerServices;
+using Assay.Decoding;
+
+namespace Assay.Flows;
+
+/// <summary>
+/// Direction-normalised flow key: the (address, port) pair that sorts lower is <see cref="LowAddress"/>/<see cref="LowPort"/>,
+/// so both directions of a conversation produce the same key. Includes the outer VLAN id (as Suricata's flow hash does).
+/// </summary>
+public readonly struct FlowKey : IEquatable<FlowKey>
+{
+    public readonly UInt128 LowAddress;
+    public readonly UInt128 HighAddress;
+    public readonly ushort LowPort;
+    public readonly ushort HighPort;
+    public readonly byte Protocol;
+    public readonly byte IPVersion;
+    public readonly ushort VlanId;
+
+    public FlowKey(UInt128 lowAddress, UInt128 highAddress, ushort lowPort, ushort highPort, byte protocol, byte ipVersion, ushort vlanId)
+    {
+        LowAddress = lowAddress;
+        HighAddress = highAddress;
+        LowPort = lowPort;
+        HighPort = highPort;
+        Protocol = protocol;
+        IPVersion = ipVersion;
+        VlanId = vlanId;
+    }
+
+    /// <summary>Builds the key of a decoded IP packet; <paramref name="sourceIsLow"/> tells which side the packet came from.</summary>
+    public static FlowKey From(in DecodedPacket packet, out bool sourceIsLow)
+    {
+        (ushort sp, ushort dp) = FlowPorts(in packet);
+        sourceIsLow = packet.Source < packet.Destination || (packet.Source == packet.Destination && sp <= dp);
+        return sourceIsLow
+            ? new FlowKey(packet.Source, packet.Destination, sp, dp, packet.Protocol, packet.IPVersion, packet.VlanId)
+            : new FlowKey(packet.Destination, packet.Source, dp, sp, packet.Protocol, packet.IPVersion, packet.VlanId);
+    }
+
+    /// <summary>
+    /// The "ports" that identify a flow: TCP/UDP/SCTP ports; for ICMP/ICMPv6 the type and code, so an echo request and its
+    /// reply share a flow (requests and replies are mapped to the same (type, code) pair as Community ID does).
+    /// </summary>
+    public static (ushort Source, ushort Destination) FlowPorts(in DecodedPacket packet)
+    {
+        if (packet.HasPorts)
+            return (packet.SourcePort, packet.DestinationPort);
+        if ((packet.Layers & (PacketLayers.Icmp | PacketLayers.IcmpV6)) != 0)
+        {
+            bool v6 = (packet.Layers & PacketLayers.IcmpV6) != 0;
+            // Requests and replies of one exchange share a key: both map to (request type, reply type as "code").
+            if (CommunityId.TryGetIcmpCounterpart(packet.IcmpType, v6, out byte counterpart))
+            {
+                return (Math.Min(packet.IcmpType, counterpart), Math.Max(packet.IcmpType, counterpart));
+            }
+
+            return (packet.IcmpType, packet.IcmpCode);
+        }
+
+        return (0, 0);
+    }
+
+    /// <summary>A hash that is the same for both directions (the key is already normalised), for worker sharding.</summary>
+    public ulong ShardHash()
+    {
+        ulong h = Mix((ulong)LowAddress ^ (ulong)(LowAddress >> 64));
+        h = Mix(h ^ (ulong)HighAddress ^ (ulong)(HighAddress >> 64));
+        h = Mix(h ^ ((ulong)LowPort << 32) ^ ((ulong)HighPort << 16) ^ Protocol ^ ((ulong)VlanId << 48));
+        return h;
+    }
+
+    public bool Equals(FlowKey other) =>
+        LowAddress == other.LowAddress && HighAddress == other.HighAddress && LowPort == other.LowPort &&
+        HighPort == other.HighPort && Protocol == other.Protocol && IPVersion == other.IPVersion && VlanId == other.VlanId;
+
+    public override bool Equals(object? obj) => obj is FlowKey other && Equals(other);
+
+    public override int GetHashCode() => (int)ShardHash();
+
+    public static bool operator ==(FlowKey left, FlowKey right) => left.Equals(right);
+
+    public static bool operator !=(FlowKey left, FlowKey right) => !left.Equals(right);
+
+    /// <summary>splitmix64's finaliser: cheap, and every input bit affects every output bit.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static ulong Mix(ulong z)
+    {
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
+    }
+}

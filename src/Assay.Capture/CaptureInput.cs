@@ -16,6 +16,12 @@ internal sealed class CaptureInput : IDisposable
 {
     /// <summary>Read size and initial buffer size: large enough that the per-read system call cost vanishes.</summary>
     public const int DefaultBufferSize = 1 << 20;
+
+    /// <summary>
+    /// Largest single read from a decompressor: when it meets corrupt data it throws and the output of that read is lost,
+    /// so smaller reads lose less of what precedes the damage. Decompression costs far more than the extra calls.
+    /// </summary>
+    private const int CompressedReadSize = 1 << 16;
     private const int MinBufferSize = 4096;
 
     private readonly Stream _stream;
@@ -102,7 +108,8 @@ internal sealed class CaptureInput : IDisposable
             int read;
             try
             {
-                read = _stream.Read(_buffer, _end, _buffer.Length - _end);
+                int room = _buffer.Length - _end;
+                read = _stream.Read(_buffer, _end, _compressed is null ? room : Math.Min(room, Math.Max(CompressedReadSize, count - _end)));
             }
             catch (InvalidDataException)
             {

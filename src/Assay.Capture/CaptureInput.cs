@@ -11,6 +11,8 @@ namespace Assay.Capture;
 /// <c>_bufferOffset</c> is the input offset of <c>_buffer[0]</c> (decompressed offset under gzip), so offsets in problem
 /// messages are what <c>xxd</c> or <c>zcat | xxd</c> shows.
 /// NOTE: a span over <see cref="Unread"/> stays valid until the next <see cref="Ensure"/>, which may move or replace the buffer.
+/// Corrupt gzip data is file content and becomes <see cref="ReadError"/>; an <see cref="IOException"/> from the disk or
+/// network is not, and propagates to the caller.
 /// </remarks>
 internal sealed class CaptureInput : IDisposable
 {

@@ -295,10 +295,16 @@ public class PcapReaderTests(ITestOutputHelper output)
                 var clock = System.Diagnostics.Stopwatch.StartNew();
                 using var source = CaptureFile.Open(path);
                 long sum = 0;
+                int count = 0;
                 while (source.TryReadPacket(out PacketHeader header, out ReadOnlySpan<byte> data) == ReadStatus.Packet)
+                {
                     sum += header.TimestampNanos + data[0];
+                    count++;
+                }
+
                 clock.Stop();
                 Assert.NotEqual(0, sum);
+                Assert.Equal(Packets, count);
                 best = Math.Max(best, Packets / clock.Elapsed.TotalSeconds);
             }
 

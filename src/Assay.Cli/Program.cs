@@ -1,1 +1,6 @@
-return 0;
+using System.CommandLine;
+using Assay.Cli;
+
+var root = new RootCommand("Assay: network sensor and analyst console — full packet capture, flows, protocols and coin-miner detection.");
+root.Subcommands.Add(AnalyzeCommand.Create());
+return root.Parse(args).Invoke();

@@ -81,6 +81,11 @@ public static class CommunityId
         return 4;
     }
 
+    /// <summary>Whether <paramref name="type"/> is the asking half of a request/reply pair (echo request, solicitation, …).</summary>
+    public static bool IsIcmpRequest(byte type, bool v6) => v6
+        ? type is 128 or 133 or 135 or 130 or 144 or 146
+        : type is 8 or 13 or 15 or 10 or 17;
+
     /// <summary>The ICMP type that answers (or is answered by) <paramref name="type"/>, per the Community ID spec's tables.</summary>
     public static bool TryGetIcmpCounterpart(byte type, bool v6, out byte counterpart)
     {

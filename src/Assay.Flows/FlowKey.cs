@@ -29,9 +29,28 @@ public readonly struct FlowKey : IEquatable<FlowKey>
     }
 
     /// <summary>Builds the key of a decoded IP packet; <paramref name="sourceIsLow"/> tells which side the packet came from.</summary>
+    /// <remarks>
+    /// ICMP request/reply types (echo, neighbour solicitation, …) are keyed by role, as Zeek does: the requester is the
+    /// "low" side and both "ports" are (request type, reply type), so a reply joins its request's flow while a request
+    /// in the other direction is a flow of its own.
+    /// </remarks>
     public static FlowKey From(in DecodedPacket packet, out bool sourceIsLow)
     {
-        (ushort sp, ushort dp) = FlowPorts(in packet);
+        if ((packet.Layers & (PacketLayers.Icmp | PacketLayers.IcmpV6)) != 0)
+        {
+            bool v6 = (packet.Layers & PacketLayers.IcmpV6) != 0;
+            if (CommunityId.TryGetIcmpCounterpart(packet.IcmpType, v6, out byte counterpart))
+            {
+                sourceIsLow = CommunityId.IsIcmpRequest(packet.IcmpType, v6);
+                byte request = sourceIsLow ? packet.IcmpType : counterpart;
+                byte reply = sourceIsLow ? counterpart : packet.IcmpType;
+                return sourceIsLow
+                    ? new FlowKey(packet.Source, packet.Destination, request, reply, packet.Protocol, packet.IPVersion, packet.VlanId)
+                    : new FlowKey(packet.Destination, packet.Source, request, reply, packet.Protocol, packet.IPVersion, packet.VlanId);
+            }
+        }
+
+        (ushort sp, ushort dp) = packet.HasPorts ? (packet.SourcePort, packet.DestinationPort) : FlowPorts(in packet);
         sourceIsLow = packet.Source < packet.Destination || (packet.Source == packet.Destination && sp <= dp);
         return sourceIsLow
             ? new FlowKey(packet.Source, packet.Destination, sp, dp, packet.Protocol, packet.IPVersion, packet.VlanId)
@@ -39,25 +58,15 @@ public readonly struct FlowKey : IEquatable<FlowKey>
     }
 
     /// <summary>
-    /// The "ports" that identify a flow: TCP/UDP/SCTP ports; for ICMP/ICMPv6 the type and code, so an echo request and its
-    /// reply share a flow (requests and replies are mapped to the same (type, code) pair as Community ID does).
+    /// The "ports" of a packet without request/reply roles: TCP/UDP/SCTP ports; for other ICMP messages the type and
+    /// code (one-way messages such as destination unreachable); zero for other protocols.
     /// </summary>
     public static (ushort Source, ushort Destination) FlowPorts(in DecodedPacket packet)
     {
         if (packet.HasPorts)
             return (packet.SourcePort, packet.DestinationPort);
         if ((packet.Layers & (PacketLayers.Icmp | PacketLayers.IcmpV6)) != 0)
-        {
-            bool v6 = (packet.Layers & PacketLayers.IcmpV6) != 0;
-            // Requests and replies of one exchange share a key: both map to (request type, reply type as "code").
-            if (CommunityId.TryGetIcmpCounterpart(packet.IcmpType, v6, out byte counterpart))
-            {
-                return (Math.Min(packet.IcmpType, counterpart), Math.Max(packet.IcmpType, counterpart));
-            }
-
             return (packet.IcmpType, packet.IcmpCode);
-        }
-
         return (0, 0);
     }
 

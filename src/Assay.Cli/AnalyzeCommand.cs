@@ -1,0 +1,106 @@
+using System.CommandLine;
+using Assay.Capture;
+using Assay.Engine;
+using Assay.Output;
+
+namespace Assay.Cli;
+
+/// <summary><c>assay analyze FILE... -d DIR</c>: read captures, write DIR/eve.json, print a summary.</summary>
+internal static class AnalyzeCommand
+{
+    public static Command Create()
+    {
+        var files = new Argument<FileInfo[]>("files")
+        {
+            Description = "Capture files (pcap, pcapng, optionally gzip-compressed). Several files are read in timestamp order as one stream.",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        var dataDir = CommonOptions.DataDirectory(required: true);
+        var workers = CommonOptions.Workers();
+        var json = CommonOptions.Json();
+        var noAnomalies = CommonOptions.NoAnomalyEvents();
+        var command = new Command("analyze", "Analyze capture files: decode every layer, track flows, write EVE JSON to DIR/eve.json.")
+        {
+            files, dataDir, workers, json, noAnomalies,
+        };
+        command.SetAction(parse =>
+        {
+            var options = new AnalysisOptions
+            {
+                Workers = parse.GetValue(workers),
+                AnomalyEvents = !parse.GetValue(noAnomalies),
+            };
+            return Run(parse.GetValue(files)!, parse.GetValue(dataDir)!, options, parse.GetValue(json));
+        });
+        return command;
+    }
+
+    /// <summary>Runs an analysis and prints its summary. Returns the process exit code.</summary>
+    public static int Run(IReadOnlyList<FileInfo> files, DirectoryInfo dataDir, AnalysisOptions options, bool json)
+    {
+        if (options.Workers < 1 || options.Workers > 256)
+            return ExitCodes.Fail(ExitCodes.Usage, $"--workers must be between 1 and 256 (got {options.Workers})");
+
+        IPacketSource? source;
+        try
+        {
+            source = InputFiles.Open(files);
+        }
+        catch (InputException e)
+        {
+            foreach (string line in e.Lines)
+                Console.Error.WriteLine("assay: " + line);
+            return ExitCodes.BadInput;
+        }
+
+        using (source)
+        {
+            string evePath;
+            EveSink sink;
+            try
+            {
+                Directory.CreateDirectory(dataDir.FullName);
+                evePath = Path.Combine(dataDir.FullName, DataLayout.EveFile);
+                sink = EveSink.Create(evePath);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return ExitCodes.Fail(ExitCodes.OutputError, $"{dataDir.FullName}: cannot write the data directory: {e.Message}");
+            }
+
+            using var cancel = new CancellationTokenSource();
+            ConsoleCancelEventHandler onCancel = (_, e) =>
+            {
+                e.Cancel = true;
+                cancel.Cancel();
+            };
+            Console.CancelKeyPress += onCancel;
+            AnalysisResult result;
+            try
+            {
+                using var analyzer = new Analyzer(options, sink);
+                result = ProgressDisplay.Run(analyzer, source, showProgress: !json, cancel.Token);
+                sink.Complete();
+            }
+            catch (IOException e)
+            {
+                return ExitCodes.Fail(ExitCodes.OutputError, $"{evePath}: {e.Message}");
+            }
+            finally
+            {
+                Console.CancelKeyPress -= onCancel;
+                sink.Dispose();
+            }
+
+            foreach (InputWarning warning in result.Warnings)
+                Console.Error.WriteLine($"assay: warning: {warning.Source}: {warning.Message}");
+
+            var summary = RunSummary.From(result, files, evePath);
+            if (json)
+                summary.WriteJson(Console.OpenStandardOutput());
+            else
+                summary.Print();
+            return ExitCodes.Success;
+        }
+    }
+}

@@ -1,0 +1,21 @@
+using Assay.Flows;
+
+namespace Assay.Engine;
+
+/// <summary>Settings of one analysis run.</summary>
+public sealed record AnalysisOptions
+{
+    /// <summary>Flow-tracking worker threads; packets are sharded by a symmetric flow hash. Default: one per core.</summary>
+    public int Workers { get; init; } = Environment.ProcessorCount;
+
+    public FlowTimeouts Timeouts { get; init; } = FlowTimeouts.Default;
+
+    /// <summary>Hard cap on concurrent flows, split evenly over the workers.</summary>
+    public int MaxFlows { get; init; } = FlowTable.DefaultMaxFlows;
+
+    /// <summary>Write an EVE <c>anomaly</c> event for every malformed packet (always counted).</summary>
+    public bool AnomalyEvents { get; init; } = true;
+
+    /// <summary>Hosts kept for the top-talkers summary; beyond it, new hosts are not tracked (counted).</summary>
+    public int MaxTrackedHosts { get; init; } = 1 << 18;
+}

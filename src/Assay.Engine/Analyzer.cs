@@ -1,0 +1,334 @@
+using System.Diagnostics;
+using Assay.Capture;
+using Assay.Decoding;
+using Assay.Decoding.Network;
+using Assay.Flows;
+using Assay.Output;
+
+namespace Assay.Engine;
+
+/// <summary>Where a run is, for a progress display polled from another thread.</summary>
+public sealed class AnalysisProgress
+{
+    private long _position;
+    private long _packets;
+
+    public long Position => Volatile.Read(ref _position);
+
+    public long Packets => Volatile.Read(ref _packets);
+
+    public long Length { get; internal set; } = -1;
+
+    internal void Report(long position, long packets)
+    {
+        Volatile.Write(ref _position, position);
+        Volatile.Write(ref _packets, packets);
+    }
+}
+
+/// <summary>
+/// Runs the pipeline over a packet source. The calling thread is the reader: it reads, decodes, reassembles IP
+/// fragments and shards packets by a symmetric flow hash into batches for N <see cref="FlowWorker"/> threads; workers
+/// format EVE events into chunks for the <see cref="EveSink"/> thread (docs/DESIGN.md, "Threads").
+/// </summary>
+public sealed class Analyzer : IDisposable
+{
+    /// <summary>Batches in flight per worker (queued plus being filled): bounds memory at ≈ 2 MiB × 4 per worker.</summary>
+    public const int BatchesPerWorker = 4;
+
+    /// <summary>How often, in packet time, every worker receives a batch even if it has nothing to do, so its idle flows expire.</summary>
+    private const long TickNanos = 1_000_000_000L;
+
+    /// <summary>Packets between progress reports and cancellation checks.</summary>
+    private const int ProgressInterval = 4096;
+
+    /// <summary>Link type used for reassembled datagrams (raw IP).</summary>
+    private const int RawLinkType = 101;
+
+    private readonly AnalysisOptions _options;
+    private readonly EveSink _sink;
+    private readonly DecodeStats _stats = new();
+    private readonly List<InputWarning> _warnings = [];
+    private readonly Defragmenter _defragmenter = new();
+
+    public Analyzer(AnalysisOptions options, EveSink sink)
+    {
+        _options = options;
+        _sink = sink;
+    }
+
+    public AnalysisProgress Progress { get; } = new();
+
+    /// <summary>Reads <paramref name="source"/> to its end (or until cancelled) and returns what was counted. Call once per instance.</summary>
+    public AnalysisResult Run(IPacketSource source, CancellationToken cancellation = default)
+    {
+        var clock = Stopwatch.StartNew();
+        int workerCount = Math.Max(1, _options.Workers);
+        var pool = new BoundedQueue<PacketBatch>(workerCount * BatchesPerWorker);
+        for (int i = 0; i < workerCount * BatchesPerWorker; i++)
+            pool.Add(new PacketBatch());
+
+        var workers = new FlowWorker[workerCount];
+        var inputs = new BoundedQueue<PacketBatch>[workerCount];
+        var threads = new Thread[workerCount];
+        var current = new PacketBatch[workerCount];
+        Exception? workerFailure = null;
+        for (int i = 0; i < workerCount; i++)
+        {
+            var worker = workers[i] = new FlowWorker(i, _options, _sink);
+            var input = inputs[i] = new BoundedQueue<PacketBatch>(BatchesPerWorker);
+            threads[i] = new Thread(() =>
+            {
+                try
+                {
+                    while (input.TryTake(out PacketBatch batch))
+                    {
+                        worker.Process(batch);
+                        batch.Reset();
+                        pool.Add(batch);
+                    }
+                }
+                catch (Exception e) when (e is IOException or InvalidOperationException)
+                {
+                    workerFailure = e;
+                    // Keep draining so the reader never blocks on a dead worker.
+                    while (input.TryTake(out PacketBatch batch))
+                    {
+                        batch.Reset();
+                        pool.Add(batch);
+                    }
+                }
+            })
+            { Name = $"assay-worker-{i}", IsBackground = true };
+            threads[i].Start();
+        }
+
+        Progress.Length = source.Length;
+        long now = long.MinValue;
+        long nextTick = long.MinValue;
+        long waitsBefore = 0;
+        try
+        {
+            for (int i = 0; i < workerCount; i++)
+                current[i] = Take(pool);
+            ReadAll(source, workerCount, current, inputs, pool, ref now, ref nextTick, cancellation);
+        }
+        finally
+        {
+            for (int i = 0; i < workerCount; i++)
+            {
+                PacketBatch batch = current[i] ?? Take(pool);
+                batch.Now = now == long.MinValue ? 0 : now;
+                batch.Final = true;
+                inputs[i].Add(batch);
+                inputs[i].Complete();
+            }
+
+            foreach (Thread thread in threads)
+                thread.Join();
+            foreach (FlowWorker worker in workers)
+                worker.Dispose();
+        }
+
+        if (workerFailure is not null)
+            throw new IOException("a worker failed: " + workerFailure.Message, workerFailure);
+
+        var flows = new FlowStats();
+        long events = 0;
+        foreach (FlowWorker worker in workers)
+        {
+            flows.Add(worker.Stats);
+            events += worker.EventsWritten;
+        }
+
+        foreach (BoundedQueue<PacketBatch> input in inputs)
+            waitsBefore += input.FullWaits;
+
+        var result = new AnalysisResult
+        {
+            Decode = _stats,
+            Flows = flows,
+            Warnings = _warnings,
+            Workers = workerCount,
+            EventsWritten = events + 1,   // + the stats event below
+            Elapsed = clock.Elapsed,
+            ReaderWaits = waitsBefore,
+        };
+        using (var eve = new EveFormatter(_sink))
+            StatsEvent.Write(eve, result);
+        return result;
+    }
+
+    /// <summary>Returns the defragmenter's pooled buffers.</summary>
+    public void Dispose() => _defragmenter.Dispose();
+
+    private static PacketBatch Take(BoundedQueue<PacketBatch> pool)
+    {
+        pool.TryTake(out PacketBatch batch);
+        return batch;
+    }
+
+    private void ReadAll(IPacketSource source, int workerCount, PacketBatch[] current, BoundedQueue<PacketBatch>[] inputs,
+        BoundedQueue<PacketBatch> pool, ref long now, ref long nextTick, CancellationToken cancellation)
+    {
+        DecodeStats stats = _stats;
+        DecodedPacket packet = default;
+        AnomalySet anomalies = default;
+        while (true)
+        {
+            ReadStatus status = source.TryReadPacket(out PacketHeader header, out ReadOnlySpan<byte> read);
+            if (status != ReadStatus.Packet)
+            {
+                if (status != ReadStatus.EndOfInput)
+                    _warnings.Add(new InputWarning(source.Name, source.Problem ?? status.ToString()));
+                break;
+            }
+
+            // Scoped: after reassembly it points at the defragmenter's buffer instead of the reader's.
+            scoped ReadOnlySpan<byte> frame = read;
+            long number = ++stats.Packets;
+            stats.Bytes += frame.Length;
+            long timestamp = header.TimestampNanos;
+            if (timestamp < stats.FirstTimestamp)
+                stats.FirstTimestamp = timestamp;
+            if (timestamp > stats.LastTimestamp)
+                stats.LastTimestamp = timestamp;
+
+            anomalies.Clear();
+            if (header.CapturedLength < header.OriginalLength)
+                stats.TruncatedBySnapLength++;
+            bool decoded = PacketDecoder.TryDecode(header.LinkType, frame, ref packet, ref anomalies);
+            bool hasFlow = decoded && packet.IsIP;
+            if (!decoded)
+            {
+                stats.Invalid++;
+                if (anomalies.Contains(Anomaly.LinkTypeUnsupported))
+                {
+                    stats.UnsupportedLinkTypes.TryGetValue(header.LinkType, out long seen);
+                    stats.UnsupportedLinkTypes[header.LinkType] = seen + 1;
+                }
+            }
+            else
+            {
+                CountLayers(in packet, stats);
+            }
+
+            if (hasFlow && packet.IsFragment)
+            {
+                stats.Fragments++;
+                DefragStatus defrag = _defragmenter.Add(in packet, frame, timestamp, ref anomalies, out ReadOnlySpan<byte> datagram);
+                hasFlow = false;
+                if (defrag == DefragStatus.Complete)
+                {
+                    stats.Reassembled++;
+                    frame = datagram;
+                    hasFlow = PacketDecoder.TryDecode(RawLinkType, frame, ref packet, ref anomalies) && packet.IsIP;
+                    if (hasFlow)
+                        CountTransport(in packet, stats);
+                }
+            }
+
+            for (int a = 0; a < anomalies.Count; a++)
+                stats.Anomalies[(int)anomalies[a]]++;
+
+            if (timestamp > now)
+                now = timestamp;
+
+            // Held fragments and undecodable packets without anomalies need no worker.
+            if (hasFlow || anomalies.Count != 0)
+            {
+                int shard = hasFlow
+                    ? (int)(FlowKey.From(in packet, out _).ShardHash() % (ulong)workerCount)
+                    : (int)(number % workerCount);
+                int length = Math.Min(frame.Length, PacketBatch.DataCapacity);
+                PacketBatch batch = current[shard];
+                if (!batch.HasRoomFor(length))
+                {
+                    batch.Now = now;
+                    inputs[shard].Add(batch);
+                    batch = current[shard] = Take(pool);
+                }
+
+                ref PacketSlot slot = ref batch.Slots[batch.Count++];
+                slot.Packet = packet;
+                slot.Anomalies = anomalies;
+                slot.Timestamp = timestamp;
+                slot.Number = number;
+                slot.Offset = batch.DataLength;
+                slot.Length = length;
+                slot.HasFlow = hasFlow;
+                frame[..length].CopyTo(batch.Data.AsSpan(batch.DataLength));
+                batch.DataLength += length;
+            }
+
+            if (now >= nextTick)
+            {
+                // Every worker hears the time at least once a second of packet time, so idle flows expire everywhere.
+                if (nextTick != long.MinValue)
+                {
+                    for (int i = 0; i < workerCount; i++)
+                    {
+                        current[i].Now = now;
+                        inputs[i].Add(current[i]);
+                        current[i] = Take(pool);
+                    }
+
+                    var expired = default(AnomalySet);
+                    _defragmenter.Expire(now, ref expired);
+                    for (int a = 0; a < expired.Count; a++)
+                        stats.Anomalies[(int)expired[a]]++;
+                    stats.Anomalies[(int)Anomaly.FragmentTimeout] += expired.Overflow;
+                }
+
+                nextTick = now + TickNanos;
+            }
+
+            if ((number & (ProgressInterval - 1)) == 0)
+            {
+                Progress.Report(source.Position, number);
+                if (cancellation.IsCancellationRequested)
+                {
+                    _warnings.Add(new InputWarning(source.Name, $"stopped by request after {number} packets"));
+                    break;
+                }
+            }
+        }
+
+        Progress.Report(source.Position, stats.Packets);
+    }
+
+    private static void CountLayers(in DecodedPacket packet, DecodeStats stats)
+    {
+        PacketLayers layers = packet.Layers;
+        if ((layers & PacketLayers.Ethernet) != 0)
+            stats.Ethernet++;
+        if ((layers & PacketLayers.Vlan) != 0)
+            stats.Vlan++;
+        if ((layers & PacketLayers.Mpls) != 0)
+            stats.Mpls++;
+        if ((layers & PacketLayers.Arp) != 0)
+            stats.Arp++;
+        if ((layers & PacketLayers.IPv4) != 0)
+            stats.IPv4++;
+        if ((layers & PacketLayers.IPv6) != 0)
+            stats.IPv6++;
+        CountTransport(in packet, stats);
+    }
+
+    private static void CountTransport(in DecodedPacket packet, DecodeStats stats)
+    {
+        PacketLayers layers = packet.Layers;
+        if ((layers & PacketLayers.Tcp) != 0)
+            stats.Tcp++;
+        else if ((layers & PacketLayers.Udp) != 0)
+            stats.Udp++;
+        else if ((layers & PacketLayers.Icmp) != 0)
+            stats.Icmp++;
+        else if ((layers & PacketLayers.IcmpV6) != 0)
+            stats.IcmpV6++;
+        else if ((layers & PacketLayers.Sctp) != 0)
+            stats.Sctp++;
+        else if ((layers & PacketLayers.OtherTransport) != 0)
+            stats.OtherTransport++;
+    }
+}

@@ -1,0 +1,115 @@
+using System.Runtime.InteropServices;
+using Assay.Decoding;
+using Assay.Flows;
+using Assay.Output;
+
+namespace Assay.Engine;
+
+/// <summary>
+/// One worker shard: owns a flow table (no locks: only this thread touches its flows) and an EVE formatter, and
+/// processes the batches the reader sends it.
+/// </summary>
+internal sealed class FlowWorker : IDisposable
+{
+    /// <summary>How often, in packet time, idle flows are swept.</summary>
+    private const long SweepIntervalNanos = 1_000_000_000L;
+
+    private readonly FlowTable _table;
+    private readonly EveFormatter _eve;
+    private readonly AnalysisOptions _options;
+    private long _nextSweep = long.MinValue;
+
+    public FlowWorker(int id, AnalysisOptions options, EveSink sink)
+    {
+        Id = id;
+        _options = options;
+        _table = new FlowTable(options.Timeouts, Math.Max(1, options.MaxFlows / Math.Max(1, options.Workers)));
+        _eve = new EveFormatter(sink);
+    }
+
+    public int Id { get; }
+
+    public FlowStats Stats { get; } = new();
+
+    public long EventsWritten => _eve.EventsWritten;
+
+    /// <summary>Processes every packet of a batch; on the final batch, ends all flows.</summary>
+    public void Process(PacketBatch batch)
+    {
+        var sink = new Sink(this);
+        PacketSlot[] slots = batch.Slots;
+        for (int i = 0; i < batch.Count; i++)
+        {
+            ref PacketSlot slot = ref slots[i];
+            long flowId = 0;
+            if (slot.HasFlow)
+            {
+                FlowLookup lookup = _table.Track(in slot.Packet, slot.Length, slot.Timestamp, slot.Number, ref sink);
+                if (lookup.Index != FlowTable.NoFlow)
+                    flowId = _table[lookup.Index].FlowId;
+            }
+
+            if (slot.Anomalies.Count != 0 && _options.AnomalyEvents)
+            {
+                for (int a = 0; a < slot.Anomalies.Count; a++)
+                    _eve.WriteAnomaly(slot.Timestamp, slot.Number, in slot.Packet, flowId, slot.Anomalies[a], "decode"u8);
+            }
+        }
+
+        if (batch.Now >= _nextSweep)
+        {
+            _table.Expire(batch.Now, ref sink);
+            _nextSweep = batch.Now + SweepIntervalNanos;
+        }
+
+        if (batch.Final)
+        {
+            _table.Flush(batch.Now, ref sink);
+            Stats.Evicted = _table.FlowsEvicted;
+            Stats.TimedOut = _table.FlowsTimedOut;
+            Stats.Anomalies[(int)Anomaly.FlowTableFull] = _table.FlowsEvicted;
+            _eve.Flush();
+            Stats.Events = _eve.EventsWritten;
+        }
+    }
+
+    private void OnFlowEnd(ref FlowRecord flow)
+    {
+        FlowStats stats = Stats;
+        stats.Flows++;
+        switch (flow.Protocol)
+        {
+            case (byte)IpProtocol.Tcp: stats.TcpFlows++; break;
+            case (byte)IpProtocol.Udp: stats.UdpFlows++; break;
+            case (byte)IpProtocol.Icmp or (byte)IpProtocol.IcmpV6: stats.IcmpFlows++; break;
+            default: stats.OtherFlows++; break;
+        }
+
+        ulong bytes = flow.BytesToServer + flow.BytesToClient;
+        ulong packets = flow.PacketsToServer + flow.PacketsToClient;
+        Tally(flow.ClientAddress, flow.IPVersion == 6, bytes, packets);
+        Tally(flow.ServerAddress, flow.IPVersion == 6, bytes, packets);
+        _eve.WriteFlow(in flow);
+    }
+
+    private void Tally(UInt128 address, bool v6, ulong bytes, ulong packets)
+    {
+        Dictionary<UInt128, HostTally> hosts = Stats.Hosts;
+        if (hosts.Count >= _options.MaxTrackedHosts && !hosts.ContainsKey(address))
+        {
+            Stats.UntrackedHosts++;
+            return;
+        }
+
+        ref HostTally tally = ref CollectionsMarshal.GetValueRefOrAddDefault(hosts, address, out _);
+        tally = new HostTally(v6, tally.Bytes + bytes, tally.Packets + packets, tally.Flows + 1);
+    }
+
+    public void Dispose() => _eve.Dispose();
+
+    /// <summary>Flow-end callback as a struct, so the flow table calls it directly.</summary>
+    private readonly struct Sink(FlowWorker worker) : IFlowSink
+    {
+        public void OnFlowEnd(ref FlowRecord flow) => worker.OnFlowEnd(ref flow);
+    }
+}

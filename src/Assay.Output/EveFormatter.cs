@@ -1,0 +1,248 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Assay.Decoding;
+using Assay.Flows;
+
+namespace Assay.Output;
+
+/// <summary>
+/// Formats EVE JSON events (Suricata's layout, DESIGN.md §4) for one worker thread into pooled chunks that go to an
+/// <see cref="EveSink"/>. One instance per thread; reused for every event, so formatting allocates nothing.
+/// </summary>
+public sealed class EveFormatter : IDisposable
+{
+    /// <summary>A chunk is submitted once it holds this much, so lines reach the file in reasonably fresh batches.</summary>
+    public const int SubmitThreshold = 192 * 1024;
+
+    private static readonly JsonWriterOptions s_options = new()
+    {
+        Indented = false,
+        SkipValidation = true,
+        // Values are escaped where needed; this keeps '+' and '/' (timestamps, base64) readable, as Suricata writes them.
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    private readonly ChunkWriter _buffer;
+    private readonly Utf8JsonWriter _json;
+    private readonly byte[] _scratch = new byte[64];
+    private readonly byte[] _communityId = new byte[CommunityId.Length + 2];
+
+    public EveFormatter(EveSink sink)
+    {
+        _buffer = new ChunkWriter(sink);
+        _json = new Utf8JsonWriter(_buffer, s_options);
+    }
+
+    public long EventsWritten { get; private set; }
+
+    /// <summary>Starts an event: the caller writes its own fields with <see cref="Json"/> then calls <see cref="EndEvent"/>.</summary>
+    public Utf8JsonWriter BeginEvent(long timestamp, ReadOnlySpan<byte> eventType)
+    {
+        _json.Reset(_buffer);
+        _json.WriteStartObject();
+        WriteTimestamp("timestamp"u8, timestamp);
+        _json.WriteString("event_type"u8, eventType);
+        return _json;
+    }
+
+    public Utf8JsonWriter Json => _json;
+
+    public void EndEvent()
+    {
+        _json.WriteEndObject();
+        _json.Flush();
+        _buffer.WriteByte((byte)'\n');
+        EventsWritten++;
+        _buffer.FlushIfOver(SubmitThreshold);
+    }
+
+    /// <summary>Submits whatever is buffered (end of a batch, end of input).</summary>
+    public void Flush() => _buffer.FlushIfOver(0);
+
+    /// <summary>Submits what is buffered and releases the JSON writer.</summary>
+    public void Dispose()
+    {
+        Flush();
+        _json.Dispose();
+    }
+
+    /// <summary>An EVE <c>flow</c> event for an ended flow.</summary>
+    public void WriteFlow(in FlowRecord flow)
+    {
+        _json.Reset(_buffer);
+        _json.WriteStartObject();
+        WriteTimestamp("timestamp"u8, flow.FirstTimestamp);
+        _json.WriteNumber("flow_id"u8, flow.FlowId);
+        WriteFlowTuple(in flow);
+        _json.WriteString("event_type"u8, "flow"u8);
+
+        _json.WriteStartObject("flow"u8);
+        _json.WriteNumber("pkts_toserver"u8, flow.PacketsToServer);
+        _json.WriteNumber("pkts_toclient"u8, flow.PacketsToClient);
+        _json.WriteNumber("bytes_toserver"u8, flow.BytesToServer);
+        _json.WriteNumber("bytes_toclient"u8, flow.BytesToClient);
+        WriteTimestamp("start"u8, flow.FirstTimestamp);
+        WriteTimestamp("end"u8, flow.LastTimestamp);
+        _json.WriteNumber("age"u8, (flow.LastTimestamp - flow.FirstTimestamp) / 1_000_000_000L);
+        _json.WriteString("state"u8, FlowState(in flow));
+        _json.WriteString("reason"u8, ReasonName(flow.EndReason));
+        _json.WriteBoolean("alerted"u8, false);
+        _json.WriteEndObject();
+
+        if (flow.IsTcp)
+        {
+            TcpFlags all = flow.TcpFlagsToServer | flow.TcpFlagsToClient;
+            _json.WriteStartObject("tcp"u8);
+            WriteTcpFlags("tcp_flags"u8, all);
+            WriteTcpFlags("tcp_flags_ts"u8, flow.TcpFlagsToServer);
+            WriteTcpFlags("tcp_flags_tc"u8, flow.TcpFlagsToClient);
+            WriteFlagBooleans(all);
+            _json.WriteString("state"u8, TcpStateMachine.Name(flow.TcpState));
+            _json.WriteEndObject();
+        }
+
+        EndEvent();
+    }
+
+    /// <summary>An EVE <c>anomaly</c> event for one packet (Suricata's <c>type: decode</c> form).</summary>
+    /// <param name="flowId">The packet's flow, or 0 when it has none.</param>
+    public void WriteAnomaly(long timestamp, long packetNumber, in DecodedPacket packet, long flowId, Anomaly anomaly, ReadOnlySpan<byte> type)
+    {
+        _json.Reset(_buffer);
+        _json.WriteStartObject();
+        WriteTimestamp("timestamp"u8, timestamp);
+        if (flowId != 0)
+            _json.WriteNumber("flow_id"u8, flowId);
+        _json.WriteNumber("pcap_cnt"u8, packetNumber);
+        _json.WriteString("event_type"u8, "anomaly"u8);
+        if (packet.IsIP)
+        {
+            bool v6 = packet.IPVersion == 6;
+            WriteAddress("src_ip"u8, packet.Source, v6);
+            if (packet.HasPorts)
+                _json.WriteNumber("src_port"u8, packet.SourcePort);
+            WriteAddress("dest_ip"u8, packet.Destination, v6);
+            if (packet.HasPorts)
+                _json.WriteNumber("dest_port"u8, packet.DestinationPort);
+            WriteProto(packet.Protocol);
+        }
+
+        _json.WriteStartObject("anomaly"u8);
+        _json.WriteString("type"u8, type);
+        _json.WriteString("event"u8, AnomalyNames.Get(anomaly));
+        _json.WriteString("layer"u8, AnomalyNames.Layer(anomaly));
+        _json.WriteEndObject();
+        EndEvent();
+    }
+
+    /// <summary>Common tuple fields of a flow's events: <c>src_*</c> is the side that started the flow.</summary>
+    public void WriteFlowTuple(in FlowRecord flow)
+    {
+        bool v6 = flow.IPVersion == 6;
+        Span<byte> id = _communityId;
+        int n = CommunityId.Write(flow.ClientAddress, flow.ServerAddress, flow.ClientPort, flow.ServerPort, flow.Protocol, v6, id);
+        bool icmp = flow.Protocol is (byte)IpProtocol.Icmp or (byte)IpProtocol.IcmpV6;
+        if (icmp)
+            n = CommunityId.Write(flow.ClientAddress, flow.ServerAddress, flow.IcmpType, flow.IcmpCode, flow.Protocol, v6, id);
+        WriteAddress("src_ip"u8, flow.ClientAddress, v6);
+        bool ports = flow.Protocol is (byte)IpProtocol.Tcp or (byte)IpProtocol.Udp or (byte)IpProtocol.Sctp;
+        if (ports)
+            _json.WriteNumber("src_port"u8, flow.ClientPort);
+        WriteAddress("dest_ip"u8, flow.ServerAddress, v6);
+        if (ports)
+            _json.WriteNumber("dest_port"u8, flow.ServerPort);
+        WriteProto(flow.Protocol);
+        if (icmp)
+        {
+            _json.WriteNumber("icmp_type"u8, flow.IcmpType);
+            _json.WriteNumber("icmp_code"u8, flow.IcmpCode);
+        }
+
+        if (flow.VlanId != 0)
+        {
+            _json.WriteStartArray("vlan"u8);
+            _json.WriteNumberValue(flow.VlanId);
+            if (flow.VlanId2 != 0)
+                _json.WriteNumberValue(flow.VlanId2);
+            _json.WriteEndArray();
+        }
+
+        _json.WriteString("community_id"u8, id[..n]);
+    }
+
+    private void WriteProto(byte protocol)
+    {
+        ReadOnlySpan<byte> name = Utf8Format.ProtocolName(protocol);
+        if (!name.IsEmpty)
+        {
+            _json.WriteString("proto"u8, name);
+            return;
+        }
+
+        System.Buffers.Text.Utf8Formatter.TryFormat(protocol, _scratch, out int written);
+        _json.WriteString("proto"u8, _scratch.AsSpan(0, written));
+    }
+
+    private void WriteAddress(ReadOnlySpan<byte> name, UInt128 address, bool v6)
+    {
+        int n = Utf8Format.WriteAddress(address, v6, _scratch);
+        _json.WriteString(name, _scratch.AsSpan(0, n));
+    }
+
+    private void WriteTimestamp(ReadOnlySpan<byte> name, long timestamp)
+    {
+        int n = Utf8Format.WriteTimestamp(timestamp, _scratch);
+        _json.WriteString(name, _scratch.AsSpan(0, n));
+    }
+
+    /// <summary>Suricata's two-hex-digit flag byte, e.g. <c>"1b"</c>.</summary>
+    private void WriteTcpFlags(ReadOnlySpan<byte> name, TcpFlags flags)
+    {
+        const string Digits = "0123456789abcdef";
+        Span<byte> hex = _scratch.AsSpan(0, 2);
+        hex[0] = (byte)Digits[(byte)flags >> 4];
+        hex[1] = (byte)Digits[(byte)flags & 0xF];
+        _json.WriteString(name, hex);
+    }
+
+    private void WriteFlagBooleans(TcpFlags flags)
+    {
+        if ((flags & TcpFlags.Syn) != 0)
+            _json.WriteBoolean("syn"u8, true);
+        if ((flags & TcpFlags.Fin) != 0)
+            _json.WriteBoolean("fin"u8, true);
+        if ((flags & TcpFlags.Rst) != 0)
+            _json.WriteBoolean("rst"u8, true);
+        if ((flags & TcpFlags.Psh) != 0)
+            _json.WriteBoolean("psh"u8, true);
+        if ((flags & TcpFlags.Ack) != 0)
+            _json.WriteBoolean("ack"u8, true);
+        if ((flags & TcpFlags.Urg) != 0)
+            _json.WriteBoolean("urg"u8, true);
+        if ((flags & TcpFlags.Ece) != 0)
+            _json.WriteBoolean("ecn"u8, true);
+        if ((flags & TcpFlags.Cwr) != 0)
+            _json.WriteBoolean("cwr"u8, true);
+    }
+
+    /// <summary>Suricata's <c>flow.state</c>: new (one direction only), established, closed (TCP FIN/RST).</summary>
+    private static ReadOnlySpan<byte> FlowState(in FlowRecord flow)
+    {
+        if (flow.IsTcp && flow.TcpState is TcpConnectionState.Closed or TcpConnectionState.TimeWait)
+            return "closed"u8;
+        if (flow.IsTcp && flow.EndReason == FlowEndReason.Rst)
+            return "closed"u8;
+        return flow.BothDirectionsSeen ? "established"u8 : "new"u8;
+    }
+
+    /// <summary><c>flow.reason</c>: <c>timeout</c>, <c>fin</c>, <c>rst</c>, <c>shutdown</c> (end of input), <c>forced</c> (evicted).</summary>
+    public static ReadOnlySpan<byte> ReasonName(FlowEndReason reason) => reason switch
+    {
+        FlowEndReason.Timeout => "timeout"u8,
+        FlowEndReason.Fin => "fin"u8,
+        FlowEndReason.Rst => "rst"u8,
+        FlowEndReason.EndOfInput => "shutdown"u8,
+        FlowEndReason.Evicted => "forced"u8,
+        _ => "unknown"u8,
+    };
+}

@@ -1,0 +1,64 @@
+using System.Text.Json;
+using Xunit.Abstractions;
+
+namespace Assay.Tests.Oracles;
+
+/// <summary>
+/// Flows on zeek/Traces/wikipedia.pcap against Zeek's conn.log (zeek/Baseline/opt.basic/conn.log), matched per 5-tuple,
+/// compared on packets per side.
+/// </summary>
+public class WikipediaConnTests(ITestOutputHelper output)
+{
+    /// <summary>Share of Zeek's connections whose packet counts per side we must match exactly.</summary>
+    private const double RequiredAgreement = 0.95;
+
+    [Fact]
+    public void PacketsPerSideMatchZeekConnLog()
+    {
+        if (Corpus.Root is null)
+            return;
+        var zeek = ZeekLog.Read(Corpus.Path("zeek/Baseline/opt.basic/conn.log"));
+        var run = EngineHarness.Analyze(Corpus.Path("zeek/Traces/wikipedia.pcap"));
+        var ours = new Dictionary<string, (long ToServer, long ToClient, bool Reversed)>();
+        foreach (JsonElement flow in run.OfType("flow"))
+        {
+            string proto = flow.GetProperty("proto").GetString()!.ToLowerInvariant();
+            if (proto == "ipv6-icmp")
+                proto = "icmp";
+            string src = flow.GetProperty("src_ip").GetString()!, dst = flow.GetProperty("dest_ip").GetString()!;
+            int sp = flow.TryGetProperty("src_port", out var s) ? s.GetInt32() : flow.GetProperty("icmp_type").GetInt32();
+            int dp = flow.TryGetProperty("dest_port", out var d) ? d.GetInt32() : flow.GetProperty("icmp_code").GetInt32();
+            long ts = flow.GetProperty("flow").GetProperty("pkts_toserver").GetInt64();
+            long tc = flow.GetProperty("flow").GetProperty("pkts_toclient").GetInt64();
+            ours[$"{proto} {src}:{sp} {dst}:{dp}"] = (ts, tc, false);
+            ours.TryAdd($"{proto} {dst}:{dp} {src}:{sp}", (tc, ts, true));
+        }
+
+        int agree = 0, missing = 0, reversed = 0;
+        var differences = new List<string>();
+        foreach (var row in zeek)
+        {
+            string key = $"{row["proto"]} {row["id.orig_h"]}:{row["id.orig_p"]} {row["id.resp_h"]}:{row["id.resp_p"]}";
+            long origPkts = long.Parse(row["orig_pkts"]), respPkts = long.Parse(row["resp_pkts"]);
+            if (!ours.TryGetValue(key, out var mine))
+            {
+                missing++;
+                differences.Add($"missing {key}");
+                continue;
+            }
+
+            if (mine.Reversed)
+                reversed++;
+            if (mine.ToServer == origPkts && mine.ToClient == respPkts)
+                agree++;
+            else
+                differences.Add($"{key}: zeek {origPkts}/{respPkts}, assay {mine.ToServer}/{mine.ToClient}{(mine.Reversed ? " (we chose the other side as client)" : "")}");
+        }
+
+        double share = (double)agree / zeek.Count;
+        output.WriteLine($"wikipedia.pcap: {agree}/{zeek.Count} connections agree on packets per side ({share:P1}); {missing} missing; {reversed} with the other side as client; our flows: {run.OfType("flow").Count()}");
+        foreach (string difference in differences)
+            output.WriteLine("  " + difference);
+        Assert.True(share >= RequiredAgreement, $"only {share:P1} agree:\n" + string.Join("\n", differences));
+    }
+}

@@ -21,4 +21,10 @@ public interface IPacketSource : IDisposable
 
     /// <summary>Total bytes of the underlying input when known, else -1.</summary>
     long Length { get; }
+
+    /// <summary>The file the last packet came from (differs from <see cref="Name"/> for merged sources).</summary>
+    string CurrentName => Name;
+
+    /// <summary>Every damaged input behind this source, each with its own problem sentence.</summary>
+    IReadOnlyList<SourceProblem> Problems => [];
 }

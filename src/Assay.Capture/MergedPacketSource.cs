@@ -46,6 +46,8 @@ public sealed class MergedPacketSource : IPacketSource
 
     public string? Problem { get; private set; }
 
+    public string CurrentName => _delivered >= 0 ? _sources[_delivered].Name : Name;
+
     /// <summary>Members that ended truncated or corrupt, in the order they did.</summary>
     public IReadOnlyList<SourceProblem> Problems => _problems;
 

@@ -109,9 +109,9 @@ internal sealed class RunSummary
 
         if (d.UnsupportedLinkTypes.Count > 0)
         {
-            var table = new Table().Title("Unsupported link types (packets skipped)").AddColumns("link type", "packets");
-            foreach ((int linkType, long count) in d.UnsupportedLinkTypes)
-                table.AddRow(linkType.ToString(), count.ToString("N0"));
+            var table = new Table().Title("Unsupported link types (packets skipped)").AddColumns("file", "link type", "packets");
+            foreach (((string file, int linkType), long count) in d.UnsupportedLinkTypes)
+                table.AddRow(Markup.Escape(file), linkType.ToString(), count.ToString("N0"));
             console.Write(table);
         }
     }
@@ -175,10 +175,17 @@ internal sealed class RunSummary
         foreach ((string name, long count) in Anomalies())
             json.WriteNumber(name, count);
         json.WriteEndObject();
-        json.WriteStartObject("unsupported_link_types");
-        foreach ((int linkType, long count) in d.UnsupportedLinkTypes)
-            json.WriteNumber(linkType.ToString(System.Globalization.CultureInfo.InvariantCulture), count);
-        json.WriteEndObject();
+        json.WriteStartArray("unsupported_link_types");
+        foreach (((string file, int linkType), long count) in d.UnsupportedLinkTypes)
+        {
+            json.WriteStartObject();
+            json.WriteString("file", file);
+            json.WriteNumber("link_type", linkType);
+            json.WriteNumber("packets", count);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
         json.WriteStartArray("warnings");
         foreach (InputWarning warning in _result.Warnings)
         {

@@ -28,8 +28,8 @@ public sealed class DecodeStats
     /// <summary>Packets shorter on file than on the wire (snap length).</summary>
     public long TruncatedBySnapLength;
     public readonly long[] Anomalies = new long[AnomalyNames.Count];
-    /// <summary>Packets per link type the decoders do not support.</summary>
-    public readonly Dictionary<int, long> UnsupportedLinkTypes = [];
+    /// <summary>Packets per (file, link type) the decoders do not support.</summary>
+    public readonly Dictionary<(string File, int LinkType), long> UnsupportedLinkTypes = [];
 }
 
 /// <summary>Counters of one flow worker, merged after the run.</summary>

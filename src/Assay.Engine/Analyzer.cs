@@ -180,7 +180,12 @@ public sealed class Analyzer : IDisposable
             if (status != ReadStatus.Packet)
             {
                 if (status != ReadStatus.EndOfInput)
-                    _warnings.Add(new InputWarning(source.Name, source.Problem ?? status.ToString()));
+                {
+                    if (source.Problems.Count == 0)
+                        _warnings.Add(new InputWarning(source.Name, source.Problem ?? status.ToString()));
+                    foreach (SourceProblem problem in source.Problems)
+                        _warnings.Add(new InputWarning(problem.Name, problem.Problem));
+                }
                 break;
             }
 
@@ -204,8 +209,9 @@ public sealed class Analyzer : IDisposable
                 stats.Invalid++;
                 if (anomalies.Contains(Anomaly.LinkTypeUnsupported))
                 {
-                    stats.UnsupportedLinkTypes.TryGetValue(header.LinkType, out long seen);
-                    stats.UnsupportedLinkTypes[header.LinkType] = seen + 1;
+                    var key = (source.CurrentName, header.LinkType);
+                    stats.UnsupportedLinkTypes.TryGetValue(key, out long seen);
+                    stats.UnsupportedLinkTypes[key] = seen + 1;
                 }
             }
             else

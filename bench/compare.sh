@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Times `assay analyze` against tcpdump (pass-through) and ndpiReader on the same gen_mix.py capture, in one run,
+# interleaved, and prints packets per CPU-second (user+sys) and the ratios. Usage: bench/compare.sh [SCALE] [REPS]
+# Needs: tcpdump, ndpiReader (Debian: tcpdump libndpi-bin), /usr/bin/time (Debian: time).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scale=${1:-0.3}
+reps=${2:-3}
+work=${BENCH_DIR:-/tmp/assay-bench}
+mkdir -p "$work"
+pcap="$work/mix-$scale.pcap"
+gen=../shared/bench/gen_mix.py
+
+for tool in tcpdump ndpiReader /usr/bin/time; do
+  command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install tcpdump libndpi-bin time)"; exit 1; }
+done
+[ -f "$pcap" ] || python3 "$gen" "$pcap" --scale "$scale" >/dev/null
+dotnet build src/Assay.Cli -c Release -nologo -v quiet >/dev/null
+assay="dotnet artifacts/bin/Assay.Cli/release/assay.dll"
+packets=$(python3 - "$pcap" <<'PY'
+import struct, sys
+f = open(sys.argv[1], 'rb'); hdr = f.read(24); n = 0
+end = '<' if hdr[:4] in (b'\xd4\xc3\xb2\xa1', b'\x4d\x3c\xb2\xa1') else '>'
+while True:
+    rec = f.read(16)
+    if len(rec) < 16: break
+    caplen = struct.unpack(end + 'IIII', rec)[2]; f.seek(caplen, 1); n += 1
+print(n)
+PY
+)
+cat "$pcap" > /dev/null
+
+declare -A cmds=(
+  [tcpdump]="tcpdump -nr $pcap -w /dev/null"
+  [ndpiReader]="ndpiReader -i $pcap -v 0 > $work/ndpi.out"
+  [assay]="$assay analyze $pcap -d $work/assay-out --json > $work/assay.json"
+  [assay-1worker]="$assay analyze $pcap -d $work/assay-out1 --workers 1 --json > $work/assay1.json"
+)
+order=(tcpdump ndpiReader assay assay-1worker)
+declare -A cpu wall
+for name in "${order[@]}"; do cpu[$name]=""; wall[$name]=""; done
+for ((r = 1; r <= reps; r++)); do
+  for name in "${order[@]}"; do
+    /usr/bin/time -f "%U %S %e" -o "$work/time.txt" sh -c "${cmds[$name]}" 2>/dev/null >/dev/null
+    read -r u s e < "$work/time.txt"
+    cpu[$name]+="$(echo "$u + $s" | bc) "
+    wall[$name]+="$e "
+  done
+done
+
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+echo "file: $pcap ($packets packets, $(du -h "$pcap" | cut -f1)), median of $reps, $(nproc) cores"
+printf '%-15s %10s %10s %14s\n' tool cpu_s wall_s Mpps/cpu_s
+declare -A rate
+for name in "${order[@]}"; do
+  c=$(echo "${cpu[$name]}" | median); w=$(echo "${wall[$name]}" | median)
+  rate[$name]=$(echo "scale=3; $packets / $c / 1000000" | bc)
+  printf '%-15s %10s %10s %14s\n' "$name" "$c" "$w" "${rate[$name]}"
+done
+echo "assay / tcpdump (per CPU-second):    $(echo "scale=3; ${rate[assay]} / ${rate[tcpdump]}" | bc)"
+echo "assay / ndpiReader (per CPU-second): $(echo "scale=3; ${rate[assay]} / ${rate[ndpiReader]}" | bc)"

@@ -78,4 +78,13 @@ public enum Anomaly : ushort
 
     // Flow table
     FlowTableFull,
+
+    // Added with the decoders (appended so earlier numbers stay put)
+    IPRawInvalidVersion,
+    IPv6OptionLengthInvalid,
+    IPv6RoutingType0,
+    IPv6DuplicateFragmentHeader,
+    IPv6AtomicFragment,
+    IPv6IcmpV4,
+    TcpOptionDuplicate,
 }

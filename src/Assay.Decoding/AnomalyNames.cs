@@ -3,6 +3,9 @@ namespace Assay.Decoding;
 /// <summary>Stable dotted names for <see cref="Anomaly"/> members, as Suricata names decoder events and Zeek names weirds.</summary>
 public static class AnomalyNames
 {
+    /// <summary>The highest <see cref="Anomaly"/> member; the name table is sized from it and must name every member.</summary>
+    internal const Anomaly Last = Anomaly.TcpOptionDuplicate;
+
     private static readonly string[] s_names = Build();
 
     /// <summary>The stable output name, e.g. <c>tcp.hlen_too_small</c>.</summary>
@@ -20,7 +23,7 @@ public static class AnomalyNames
 
     private static string[] Build()
     {
-        var names = new string[(int)Anomaly.FlowTableFull + 1];
+        var names = new string[(int)Last + 1];
         names[(int)Anomaly.None] = "none";
         Set(names, Anomaly.EthernetPacketTooSmall, "ethernet.pkt_too_small");
         Set(names, Anomaly.VlanHeaderTooSmall, "vlan.header_too_small");
@@ -73,6 +76,13 @@ public static class AnomalyNames
         Set(names, Anomaly.SctpPacketTooSmall, "sctp.pkt_too_small");
         Set(names, Anomaly.PacketTruncatedBySnapLength, "capture.truncated_by_snaplen");
         Set(names, Anomaly.FlowTableFull, "flow.table_full");
+        Set(names, Anomaly.IPRawInvalidVersion, "ipraw.invalid_ip_version");
+        Set(names, Anomaly.IPv6OptionLengthInvalid, "ipv6.opt_invalid_len");
+        Set(names, Anomaly.IPv6RoutingType0, "ipv6.rh_type_0");
+        Set(names, Anomaly.IPv6DuplicateFragmentHeader, "ipv6.exthdr_dupl_fh");
+        Set(names, Anomaly.IPv6AtomicFragment, "ipv6.exthdr_useless_fh");
+        Set(names, Anomaly.IPv6IcmpV4, "ipv6.icmpv4");
+        Set(names, Anomaly.TcpOptionDuplicate, "tcp.opt_duplicate");
         for (int i = 0; i < names.Length; i++)
         {
             if (names[i] is null)

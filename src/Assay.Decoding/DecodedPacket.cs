@@ -18,6 +18,8 @@ public struct DecodedPacket
     public ushort VlanId2;
     public byte VlanCount;
     public byte MplsLabelCount;
+    /// <summary>The outermost MPLS label (20 bits), 0 when there is no MPLS stack.</summary>
+    public uint MplsLabel;
     /// <summary>The EtherType that selected the network layer (after VLAN/MPLS), or the equivalent for raw/SLL/NULL links.</summary>
     public ushort EtherType;
 
@@ -71,8 +73,12 @@ public struct DecodedPacket
     public uint TcpTimestampEcho;
     public byte IcmpType;
     public byte IcmpCode;
+    /// <summary>ARP operation (1 request, 2 reply), 0 when not ARP.</summary>
+    public ushort ArpOperation;
 
-    /// <summary>Application payload within the frame (TCP/UDP data; ICMP body after the 4-byte header; clipped to captured bytes and to the IP length).</summary>
+    /// <summary>Application payload within the frame (TCP/UDP data; SCTP chunks; ICMP body after the 4-byte header; for other
+    /// protocols the bytes after the last IP/extension header; clipped to captured bytes and to the IP length). Zero for
+    /// fragments (see <see cref="FragmentPayloadOffset"/>), ARP and packets whose transport header is malformed.</summary>
     public int PayloadOffset;
     public int PayloadLength;
 

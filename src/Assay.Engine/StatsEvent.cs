@@ -7,6 +7,23 @@ namespace Assay.Engine;
 /// <summary>The final EVE <c>stats</c> event, in Suricata's layout (<c>stats.decoder</c>, <c>stats.flow</c>, <c>stats.defrag</c>).</summary>
 internal static class StatsEvent
 {
+    /// <summary>
+    /// Anomalies that Suricata also counts under <c>stats.decoder.event</c>, with the same meaning. Its schema closes that
+    /// object, so Assay's own anomalies (checksums, defrag, flow table) are counted in the run summary and reported as
+    /// <c>anomaly</c> events instead.
+    /// </summary>
+    private static readonly HashSet<string> s_suricataDecoderEvents = new(StringComparer.Ordinal)
+    {
+        "ethernet.pkt_too_small", "ethernet.unknown_ethertype", "vlan.header_too_small", "vlan.too_many_layers",
+        "mpls.header_too_small", "sll.pkt_too_small", "sll2.pkt_too_small", "arp.pkt_too_small",
+        "ipv4.pkt_too_small", "ipv4.wrong_ip_version", "ipv4.hlen_too_small", "ipv4.iplen_smaller_than_hlen",
+        "ipv4.trunc_pkt", "ipv4.opt_invalid", "ipv4.opt_invalid_len",
+        "ipv6.pkt_too_small", "ipv6.wrong_ip_version", "ipv6.trunc_pkt", "ipv6.rh_type_0", "ipv6.exthdr_dupl_fh",
+        "ipv6.exthdr_useless_fh", "ipv6.icmpv4",
+        "tcp.pkt_too_small", "tcp.hlen_too_small", "tcp.opt_invalid_len", "tcp.opt_duplicate",
+        "udp.pkt_too_small", "icmpv4.pkt_too_small", "icmpv6.pkt_too_small", "ipraw.invalid_ip_version",
+    };
+
     public static void Write(EveFormatter eve, AnalysisResult result)
     {
         DecodeStats d = result.Decode;
@@ -61,7 +78,7 @@ internal static class StatsEvent
         {
             var anomaly = (Anomaly)i;
             long count = result.AnomalyCount(anomaly);
-            if (count == 0)
+            if (count == 0 || !s_suricataDecoderEvents.Contains(AnomalyNames.Get(anomaly)))
                 continue;
             string layer = AnomalyNames.Layer(anomaly);
             if (!byLayer.TryGetValue(layer, out var names))

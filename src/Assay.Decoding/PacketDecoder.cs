@@ -90,7 +90,7 @@ public static partial class PacketDecoder
                 case (ushort)EtherType.IPv6:
                     packet.EtherType = etherType;
                     return DecodeIPv6(frame, offset, ref packet, ref anomalies);
-                case (ushort)EtherType.Arp:
+                case (ushort)EtherType.Arp or (ushort)EtherType.Rarp:
                     packet.EtherType = etherType;
                     return DecodeArp(frame, offset, ref packet, ref anomalies);
                 case (ushort)EtherType.Vlan or (ushort)EtherType.QinQ or (ushort)EtherType.QinQLegacy:

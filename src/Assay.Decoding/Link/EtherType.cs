@@ -7,6 +7,8 @@ public enum EtherType : ushort
     Arp = 0x0806,
     /// <summary>IEEE 802.1Q customer VLAN tag.</summary>
     Vlan = 0x8100,
+    /// <summary>Reverse ARP (RFC 903): the ARP packet format with operations 3 and 4.</summary>
+    Rarp = 0x8035,
     IPv6 = 0x86DD,
     MplsUnicast = 0x8847,
     MplsMulticast = 0x8848,

@@ -17,9 +17,10 @@ namespace Assay.Decoding.Network;
 /// its unfragmentable extension headers and the fragment header removed). IPv4: total length set, MF and offset cleared
 /// (DF and the reserved bit kept), checksum recomputed. IPv6: payload length set, and the next-header field that pointed at
 /// the fragment header now holds the offset-0 fragment's next header.</para>
-/// <para><b>Rejected fragments</b> (<see cref="DefragStatus.Dropped"/>, the datagram kept): a non-last fragment whose length
-/// is 0 or not a multiple of 8, or a fragment past a known end, or a second, different end
-/// (<see cref="Anomaly.FragmentInvalidLength"/>); a fragment whose bytes were cut by the snap length
+/// <para><b>Rejected fragments</b> (<see cref="DefragStatus.Dropped"/>, the datagram kept): a non-last fragment that is
+/// empty, an IPv6 non-last fragment whose length is not a multiple of 8 (RFC 8200 §4.5; an IPv4 one is trimmed to a multiple
+/// of 8 as Linux does, and held), a fragment past a known end, or a second, different end
+/// (all <see cref="Anomaly.FragmentInvalidLength"/>); a fragment whose bytes were cut by the snap length
 /// (<see cref="Anomaly.PacketTruncatedBySnapLength"/>); one that would exceed <see cref="DefragmenterOptions.MaxBufferedBytes"/>.
 /// A fragment that would make the datagram longer than IP allows drops the whole datagram (<see cref="Anomaly.FragmentTooLarge"/>,
 /// "ping of death"), as does exceeding <see cref="DefragmenterOptions.MaxFragmentsPerDatagram"/>.</para>
@@ -157,8 +158,20 @@ public sealed partial class Defragmenter : IDisposable
             return DefragStatus.Dropped;
         }
 
+        // Every fragment but the last carries a multiple of 8 bytes. IPv4: trim the excess, as Linux ip_frag_queue does;
+        // IPv6: discard, as RFC 8200 §4.5 requires. Either way it is named.
         bool last = !packet.MoreFragments;
-        if (!last && (length == 0 || (length & 7) != 0))
+        if (!last && (length & 7) != 0)
+        {
+            InvalidFragments++;
+            anomalies.Add(Anomaly.FragmentInvalidLength);
+            if (!isIPv4)
+                return DefragStatus.Dropped;
+            length &= ~7;
+            if (length == 0)
+                return DefragStatus.Dropped;
+        }
+        else if (!last && length == 0)
         {
             InvalidFragments++;
             anomalies.Add(Anomaly.FragmentInvalidLength);

@@ -25,6 +25,17 @@ public class ArpPacketTests
     }
 
     [Fact]
+    public void ReverseArpIsDecodedAsArp()
+    {
+        var decoded = Decoded.Ethernet(Frames.Ethernet(0x8035, Frames.Arp(3, 0, 0)));
+
+        Assert.True(decoded.Ok, decoded.AnomalyList);
+        Assert.True(decoded.Has(PacketLayers.Arp));
+        Assert.Equal(3, decoded.Packet.ArpOperation);
+        Assert.Equal(0x8035, decoded.Packet.EtherType);
+    }
+
+    [Fact]
     public void TryReadExposesTheAddressFields()
     {
         AnomalySet anomalies = default;

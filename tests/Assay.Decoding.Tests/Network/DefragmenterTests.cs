@@ -276,10 +276,38 @@ public class DefragmenterTests
     }
 
     [Fact]
-    public void NonLastFragmentWithLengthNotAMultipleOfEightIsRefused()
+    public void IPv4NonLastFragmentIsTrimmedToAMultipleOfEight()
     {
         using var defragmenter = new Defragmenter();
-        var odd = Fragments.Decode(Frames.IPv4(17, new byte[12], moreFragments: true));
+        byte[] data = Fragments.Pattern(24);
+        var odd = Fragments.Decode(Frames.IPv4(253, data[..12], moreFragments: true));       // 4 bytes too many
+        var tail = Fragments.Decode(Frames.IPv4(253, data[8..24], fragmentOffset: 8));
+
+        Assert.Equal(DefragStatus.Held, Add(defragmenter, odd, 0, out _, out AnomalySet anomalies));
+        Assert.True(anomalies.Contains(Anomaly.FragmentInvalidLength));
+        Assert.Equal(DefragStatus.Complete, Add(defragmenter, tail, 0, out byte[] datagram, out anomalies));
+
+        Assert.Equal(0, anomalies.Count);                  // the trimmed bytes never entered, so no overlap
+        Assert.Equal(data, datagram[20..]);
+    }
+
+    [Fact]
+    public void IPv4NonLastFragmentShorterThanEightIsRefused()
+    {
+        using var defragmenter = new Defragmenter();
+
+        Assert.Equal(DefragStatus.Dropped, Add(defragmenter, Fragments.Decode(Frames.IPv4(17, new byte[5], moreFragments: true)), 0, out _, out AnomalySet anomalies));
+        Assert.True(anomalies.Contains(Anomaly.FragmentInvalidLength));
+        Assert.Equal(DefragStatus.Dropped, Add(defragmenter, Fragments.Decode(Frames.IPv4(17, [], moreFragments: true)), 0, out _, out anomalies));
+        Assert.True(anomalies.Contains(Anomaly.FragmentInvalidLength));
+        Assert.Equal(0, defragmenter.PendingDatagrams);
+    }
+
+    [Fact]
+    public void IPv6NonLastFragmentWithLengthNotAMultipleOfEightIsRefused()
+    {
+        using var defragmenter = new Defragmenter();
+        var odd = Fragments.Decode(Frames.IPv6(44, Frames.Concat(Frames.FragmentHeader(17, 0, true, 1), new byte[12])));
 
         Assert.Equal(DefragStatus.Dropped, Add(defragmenter, odd, 0, out _, out AnomalySet anomalies));
 

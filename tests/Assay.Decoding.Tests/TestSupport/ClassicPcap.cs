@@ -50,8 +50,8 @@ internal sealed class ClassicPcap
             ? BinaryPrimitives.ReadUInt32BigEndian(file.AsSpan(offset))
             : BinaryPrimitives.ReadUInt32LittleEndian(file.AsSpan(offset));
 
-        // The link type is the low 28 bits (the top 4 bits may carry FCS information).
-        int linkType = (int)(Read32(20) & 0x0FFF_FFFF);
+        // The link type is the low 16 bits; the upper ones may carry FCS information (pcap spec, "LinkType and additional information").
+        int linkType = (int)(Read32(20) & 0xFFFF);
         var records = new List<Record>();
         int position = 24;
         while (position + 16 <= file.Length)

@@ -50,6 +50,9 @@ public sealed class Analyzer : IDisposable
     private readonly DecodeStats _stats = new();
     private readonly List<InputWarning> _warnings = [];
     private readonly Defragmenter _defragmenter = new();
+    private FlowWorker[] _workers = [];
+    private BoundedQueue<PacketBatch>[] _inputs = [];
+    private BoundedQueue<PacketBatch>? _pool;
 
     public Analyzer(AnalysisOptions options, EveSink sink)
     {
@@ -64,18 +67,23 @@ public sealed class Analyzer : IDisposable
     {
         var clock = Stopwatch.StartNew();
         int workerCount = Math.Max(1, _options.Workers);
-        var pool = new BoundedQueue<PacketBatch>(workerCount * BatchesPerWorker);
-        for (int i = 0; i < workerCount * BatchesPerWorker; i++)
+        // One worker runs on the reader's own thread: no hand-off, no second core needed (the most work per CPU-second).
+        bool inline = workerCount == 1;
+        int batches = inline ? 1 : workerCount * BatchesPerWorker;
+        var pool = _pool = new BoundedQueue<PacketBatch>(batches);
+        for (int i = 0; i < batches; i++)
             pool.Add(new PacketBatch());
 
-        var workers = new FlowWorker[workerCount];
-        var inputs = new BoundedQueue<PacketBatch>[workerCount];
-        var threads = new Thread[workerCount];
+        var workers = _workers = new FlowWorker[workerCount];
+        var inputs = _inputs = new BoundedQueue<PacketBatch>[inline ? 0 : workerCount];
+        var threads = new Thread[inline ? 0 : workerCount];
         var current = new PacketBatch[workerCount];
         Exception? workerFailure = null;
         for (int i = 0; i < workerCount; i++)
         {
             var worker = workers[i] = new FlowWorker(i, _options, _sink);
+            if (inline)
+                continue;
             var input = inputs[i] = new BoundedQueue<PacketBatch>(BatchesPerWorker);
             threads[i] = new Thread(() =>
             {
@@ -106,22 +114,29 @@ public sealed class Analyzer : IDisposable
         Progress.Length = source.Length;
         long now = long.MinValue;
         long nextTick = long.MinValue;
-        long waitsBefore = 0;
+        long readerWaits = 0;
         try
         {
             for (int i = 0; i < workerCount; i++)
                 current[i] = Take(pool);
-            ReadAll(source, workerCount, current, inputs, pool, ref now, ref nextTick, cancellation);
+            ReadAll(source, workerCount, current, ref now, ref nextTick, cancellation);
         }
         finally
         {
             for (int i = 0; i < workerCount; i++)
             {
-                PacketBatch batch = current[i] ?? Take(pool);
+                PacketBatch? batch = current[i];
+                if (batch is null)
+                {
+                    // Failed before this worker got a batch: just let its thread end.
+                    if (!inline)
+                        inputs[i].Complete();
+                    continue;
+                }
+
                 batch.Now = now == long.MinValue ? 0 : now;
                 batch.Final = true;
-                inputs[i].Add(batch);
-                inputs[i].Complete();
+                Send(i, batch, final: true);
             }
 
             foreach (Thread thread in threads)
@@ -142,7 +157,7 @@ public sealed class Analyzer : IDisposable
         }
 
         foreach (BoundedQueue<PacketBatch> input in inputs)
-            waitsBefore += input.FullWaits;
+            readerWaits += input.FullWaits;
 
         var result = new AnalysisResult
         {
@@ -152,7 +167,7 @@ public sealed class Analyzer : IDisposable
             Workers = workerCount,
             EventsWritten = events + 1,   // + the stats event below
             Elapsed = clock.Elapsed,
-            ReaderWaits = waitsBefore,
+            ReaderWaits = readerWaits,
         };
         using (var eve = new EveFormatter(_sink))
             StatsEvent.Write(eve, result);
@@ -168,8 +183,31 @@ public sealed class Analyzer : IDisposable
         return batch;
     }
 
-    private void ReadAll(IPacketSource source, int workerCount, PacketBatch[] current, BoundedQueue<PacketBatch>[] inputs,
-        BoundedQueue<PacketBatch> pool, ref long now, ref long nextTick, CancellationToken cancellation)
+    /// <summary>
+    /// Hands a filled batch to its worker and returns the batch to fill next: queued to the worker's thread, or, with one
+    /// worker, processed right here and reused.
+    /// </summary>
+    private PacketBatch Send(int shard, PacketBatch batch, bool final = false)
+    {
+        if (_inputs.Length == 0)
+        {
+            _workers[shard].Process(batch);
+            batch.Reset();
+            return batch;
+        }
+
+        _inputs[shard].Add(batch);
+        if (final)
+        {
+            _inputs[shard].Complete();
+            return batch;
+        }
+
+        return Take(_pool!);
+    }
+
+    private void ReadAll(IPacketSource source, int workerCount, PacketBatch[] current, ref long now, ref long nextTick,
+        CancellationToken cancellation)
     {
         DecodeStats stats = _stats;
         DecodedPacket packet = default;
@@ -251,8 +289,7 @@ public sealed class Analyzer : IDisposable
                 if (!batch.HasRoomFor(length))
                 {
                     batch.Now = now;
-                    inputs[shard].Add(batch);
-                    batch = current[shard] = Take(pool);
+                    batch = current[shard] = Send(shard, batch);
                 }
 
                 ref PacketSlot slot = ref batch.Slots[batch.Count++];
@@ -275,8 +312,7 @@ public sealed class Analyzer : IDisposable
                     for (int i = 0; i < workerCount; i++)
                     {
                         current[i].Now = now;
-                        inputs[i].Add(current[i]);
-                        current[i] = Take(pool);
+                        current[i] = Send(i, current[i]);
                     }
 
                     var expired = default(AnomalySet);

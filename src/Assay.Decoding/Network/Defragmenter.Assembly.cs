@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Diagnostics;
 
 namespace Assay.Decoding.Network;
 
@@ -23,6 +24,7 @@ public sealed partial class Defragmenter
             return -1;
 
         int total = headerLength + payloadLength;
+        Debug.Assert(total <= MaxDatagramLength, "the 16-bit length check above bounds the datagram");
         if (_output.Length < total)
         {
             if (_output.Length != 0)

@@ -27,6 +27,9 @@ namespace Assay.Decoding.Network;
 /// <para><b>Time.</b> A datagram expires <see cref="DefragmenterOptions.TimeoutNanos"/> after its first fragment, as Linux
 /// times a fragment queue from its creation. <see cref="Expire"/> drops expired datagrams; <see cref="Add"/> also treats an
 /// expired match as gone and expires old datagrams itself when the pending table is full.</para>
+/// <para><b>Key.</b> (version, source, destination, identification, protocol) as <see cref="DefragKey"/> says; the link layer
+/// (VLAN, MPLS) is not part of it and not part of the returned datagram, so a caller that needs those copies them from the
+/// completing fragment's <see cref="DecodedPacket"/>.</para>
 /// <para><b>Memory.</b> Payload and header bytes live in <see cref="ArrayPool{T}.Shared"/> arrays; trackers are recycled
 /// through a free list; the key table is a <see cref="Dictionary{TKey, TValue}"/> whose freed entries are reused. After
 /// warm-up nothing is allocated per fragment. Not thread-safe: one instance per worker, as flows are.</para>
@@ -230,7 +233,7 @@ public sealed partial class Defragmenter : IDisposable
         }
 
         bool takeHeader = start == 0 && !entry.HasHeader;
-        if (!TryReserve(entry, end, takeHeader ? headerLength : 0))
+        if (!TryReserve(entry, end, last ? end : entry.TotalLength, takeHeader ? headerLength : 0))
         {
             MemoryCapHits++;
             anomalies.Add(Anomaly.FragmentGlobalCapReached);
@@ -366,14 +369,18 @@ public sealed partial class Defragmenter : IDisposable
 
     /// <summary>Makes room for payload up to <paramref name="end"/> and a header of <paramref name="headerLength"/> bytes,
     /// within <see cref="DefragmenterOptions.MaxBufferedBytes"/>. Nothing changes when it returns false.</summary>
-    private bool TryReserve(Datagram entry, int end, int headerLength)
+    /// <param name="entry">The datagram.</param>
+    /// <param name="end">The end of the fragment being added.</param>
+    /// <param name="totalLength">The datagram's payload length if known (this fragment or an earlier one was the last), else -1.</param>
+    /// <param name="headerLength">Header bytes to store, 0 when this is not the first offset-0 fragment.</param>
+    private bool TryReserve(Datagram entry, int end, int totalLength, int headerLength)
     {
         int dataCapacity = entry.Data?.Length ?? 0;
         int newDataLength = 0;
         if (end > dataCapacity)
         {
             // Known end: exactly that. Otherwise double, so a datagram arriving in order grows O(log n) times.
-            newDataLength = entry.TotalLength >= 0 ? entry.TotalLength
+            newDataLength = totalLength >= 0 ? totalLength
                 : Math.Min(Math.Max(end, Math.Max(InitialBufferLength, dataCapacity * 2)), MaxIPPayloadLength);
             newDataLength = Math.Max(newDataLength, end);
         }

@@ -76,6 +76,40 @@ public class DefragmenterTests
         Assert.Equal(Frames.IPv4(17, udp, id: 0x4242), datagram);
     }
 
+    [Theory]
+    [InlineData(4)]
+    [InlineData(6)]
+    public void TimeoutAndFragmentCapApplyToBothVersions(int version)
+    {
+        using var defragmenter = new Defragmenter(new DefragmenterOptions { MaxFragmentsPerDatagram = 3 });
+        var first = Train(version, UdpDatagram(200), 16, id: 1);
+        var second = Train(version, UdpDatagram(200), 16, id: 2);
+        for (int i = 0; i < 3; i++)
+            Assert.Equal(DefragStatus.Held, Add(defragmenter, first[i], 0, out _, out _));
+        Assert.Equal(DefragStatus.Held, Add(defragmenter, second[0], 10 * Second, out _, out _));
+
+        Assert.Equal(DefragStatus.Dropped, Add(defragmenter, first[3], 0, out _, out AnomalySet anomalies));
+        Assert.True(anomalies.Contains(Anomaly.FragmentDatagramCapReached));
+        anomalies = default;
+        Assert.Equal(1, defragmenter.Expire(40 * Second, ref anomalies));
+        Assert.True(anomalies.Contains(Anomaly.FragmentTimeout));
+        Assert.Equal(0, defragmenter.PendingDatagrams);
+        Assert.Equal(0, defragmenter.BufferedBytes);
+    }
+
+    [Fact]
+    public void IPv6InOrderReassembles()
+    {
+        using var defragmenter = new Defragmenter();
+        byte[] udp = UdpDatagram(5000);
+        var fragments = Fragments.IPv6(17, udp, 1232);
+
+        Assert.Equal(Frames.IPv6(17, udp), Reassemble(defragmenter, fragments));
+    }
+
+    private static List<Fragment> Train(int version, byte[] payload, int size, ushort id) =>
+        version == 4 ? Fragments.IPv4(17, payload, size, id: id) : Fragments.IPv6(17, payload, size, id: id);
+
     [Fact]
     public void IPv4OptionsOfTheFirstFragmentAreKept()
     {

@@ -9,12 +9,6 @@ internal static class ThrowHelper
     [DoesNotReturn]
     public static void ThrowArgumentException(string message, string paramName) => throw CreateArgumentException(message, paramName);
 
-    [DoesNotReturn]
-    public static void ThrowArgumentOutOfRange(string paramName, string message) => throw CreateArgumentOutOfRange(paramName, message);
-
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static ArgumentException CreateArgumentException(string message, string paramName) => new(message, paramName);
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static ArgumentOutOfRangeException CreateArgumentOutOfRange(string paramName, string message) => new(paramName, message);
 }

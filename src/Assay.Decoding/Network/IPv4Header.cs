@@ -45,9 +45,6 @@ public readonly ref struct IPv4Header
     private const ushort DontFragmentFlag = 0x4000;
     private const ushort FragmentOffsetMask = 0x1FFF;
 
-    /// <summary>The high 96 bits of an IPv4-mapped IPv6 address (::ffff:0:0/96).</summary>
-    public static readonly UInt128 MappedPrefix = new(0, 0xFFFF_0000_0000UL);
-
     private readonly ReadOnlySpan<byte> _header;          // exactly HeaderLength bytes
 
     private IPv4Header(ReadOnlySpan<byte> header, ReadOnlySpan<byte> payload, int datagramLength)

@@ -266,7 +266,12 @@ public sealed class Analyzer : IDisposable
                 {
                     stats.Reassembled++;
                     frame = datagram;
+                    // The datagram is bare IP: keep the link-layer identity of the fragments (VLAN ids are in the flow key).
+                    (ushort vlan, ushort vlan2, byte vlans, PacketLayers link) = (packet.VlanId, packet.VlanId2, packet.VlanCount,
+                        packet.Layers & (PacketLayers.Ethernet | PacketLayers.Vlan | PacketLayers.Mpls));
                     hasFlow = PacketDecoder.TryDecode(RawLinkType, frame, ref packet, ref anomalies) && packet.IsIP;
+                    (packet.VlanId, packet.VlanId2, packet.VlanCount) = (vlan, vlan2, vlans);
+                    packet.Layers |= link;
                     if (hasFlow)
                         CountTransport(in packet, stats);
                 }

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using Assay.Decoding;
 
@@ -73,10 +74,11 @@ public readonly struct FlowKey : IEquatable<FlowKey>
     /// <summary>A hash that is the same for both directions (the key is already normalised), for worker sharding.</summary>
     public ulong ShardHash()
     {
-        ulong h = Mix((ulong)LowAddress ^ (ulong)(LowAddress >> 64));
-        h = Mix(h ^ (ulong)HighAddress ^ (ulong)(HighAddress >> 64));
-        h = Mix(h ^ ((ulong)LowPort << 32) ^ ((ulong)HighPort << 16) ^ Protocol ^ ((ulong)VlanId << 48));
-        return h;
+        // Fold the fields into one word (rotations keep the two addresses from cancelling), then mix once.
+        ulong h = (ulong)LowAddress ^ BitOperations.RotateLeft((ulong)HighAddress, 29) ^
+                  BitOperations.RotateLeft((ulong)(LowAddress >> 64) ^ (ulong)(HighAddress >> 64), 47);
+        h ^= ((ulong)LowPort << 48) ^ ((ulong)HighPort << 32) ^ ((ulong)Protocol << 24) ^ ((ulong)VlanId << 8) ^ IPVersion;
+        return Mix(h);
     }
 
     public bool Equals(FlowKey other) =>

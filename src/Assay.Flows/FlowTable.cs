@@ -12,8 +12,9 @@ public readonly record struct FlowLookup(int Index, bool ToServer, bool IsNew);
 
 /// <summary>
 /// The flows of one worker. Owned by one thread: no locks. Records live by value in one array (slots reused through a
-/// free list); a dictionary maps keys to slots, and an intrusive least-recently-seen list makes expiry and eviction O(1)
-/// per flow. Timeouts are decided from packet time only, so the set of flow events does not depend on how packets are
+/// free list); a dictionary maps keys to slots. Each flow sits in one intrusive least-recently-seen list per timeout class
+/// (TCP new, TCP established, …): every list is ordered by last packet and shares one timeout, so an expiry sweep
+/// looks only at flows that have expired, and eviction takes the oldest list head. Timeouts are decided from packet time only, so the set of flow events does not depend on how packets are
 /// spread over workers or when the sweep runs.
 /// </summary>
 public sealed class FlowTable
@@ -28,29 +29,43 @@ public sealed class FlowTable
     private const int None = -1;
 
     private readonly FlowTimeouts _timeouts;
-    private readonly long _minimumTimeoutNanos;
     private readonly int _maxFlows;
     private readonly Dictionary<FlowKey, int> _index;
     private FlowRecord[] _records;
     private int[] _prev;
     private int[] _next;
+    private byte[] _class;       // timeout class of the list a slot is in; Unlinked when in none
     private int[] _free;
     private int _freeCount;
     private int _used;           // slots ever handed out (high-water mark)
-    private int _head = None;    // least recently seen
-    private int _tail = None;    // most recently seen
+    private const byte Unlinked = 0xFF;
+    private readonly int[] _head = new int[(int)TimeoutClass.Count];   // least recently seen, per class
+    private readonly int[] _tail = new int[(int)TimeoutClass.Count];   // most recently seen, per class
+    private readonly long[] _timeoutNanos = new long[(int)TimeoutClass.Count];
 
     public FlowTable(FlowTimeouts? timeouts = null, int maxFlows = DefaultMaxFlows)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxFlows, 1);
         _timeouts = timeouts ?? FlowTimeouts.Default;
-        _minimumTimeoutNanos = _timeouts.MinimumNanos;
+        const long Second = 1_000_000_000L;
+        _timeoutNanos[(int)TimeoutClass.TcpNew] = _timeouts.TcpNew * Second;
+        _timeoutNanos[(int)TimeoutClass.TcpEstablished] = _timeouts.TcpEstablished * Second;
+        _timeoutNanos[(int)TimeoutClass.TcpClosed] = _timeouts.TcpClosed * Second;
+        _timeoutNanos[(int)TimeoutClass.UdpNew] = _timeouts.UdpNew * Second;
+        _timeoutNanos[(int)TimeoutClass.UdpEstablished] = _timeouts.UdpEstablished * Second;
+        _timeoutNanos[(int)TimeoutClass.IcmpNew] = _timeouts.IcmpNew * Second;
+        _timeoutNanos[(int)TimeoutClass.IcmpEstablished] = _timeouts.IcmpEstablished * Second;
+        _timeoutNanos[(int)TimeoutClass.OtherNew] = _timeouts.OtherNew * Second;
+        _timeoutNanos[(int)TimeoutClass.OtherEstablished] = _timeouts.OtherEstablished * Second;
+        Array.Fill(_head, None);
+        Array.Fill(_tail, None);
         _maxFlows = maxFlows;
         int capacity = Math.Min(InitialCapacity, maxFlows);
         _index = new Dictionary<FlowKey, int>(capacity);
         _records = new FlowRecord[capacity];
         _prev = new int[capacity];
         _next = new int[capacity];
+        _class = new byte[capacity];
         _free = new int[capacity];
     }
 
@@ -95,7 +110,7 @@ public sealed class FlowTable
         }
 
         ref FlowRecord flow = ref _records[slot];
-        if (!isNew && (IsExpired(in flow, timestamp) || IsTcpPortReuse(in flow, in packet)))
+        if (!isNew && (timestamp - flow.LastTimestamp > _timeoutNanos[_class[slot]] || IsTcpPortReuse(in flow, in packet)))
         {
             // The old flow ends and a new one takes its slot and key.
             if (flow.EndReason == FlowEndReason.None)
@@ -111,32 +126,28 @@ public sealed class FlowTable
 
         bool toServer = sourceIsLow == flow.ClientIsLow;
         Update(ref flow, in packet, toServer, frameLength, timestamp);
-        Touch(slot);
+        Touch(slot, ClassOf(in flow));
         return new FlowLookup(slot, toServer, isNew);
     }
 
-    /// <summary>Ends every flow idle past its timeout at packet time <paramref name="now"/>. Cheap to call often.</summary>
+    /// <summary>Ends every flow idle past its timeout at packet time <paramref name="now"/>. Cheap to call often: it looks
+    /// only at list heads and at flows that have expired.</summary>
     public int Expire<TSink>(long now, ref TSink sink) where TSink : struct, IFlowSink
     {
         int ended = 0;
-        int slot = _head;
-        while (slot != None)
+        for (int c = 0; c < (int)TimeoutClass.Count; c++)
         {
-            ref FlowRecord flow = ref _records[slot];
-            // The list is ordered by last packet: past this point nothing has been idle for even the shortest timeout.
-            if (now - flow.LastTimestamp < _minimumTimeoutNanos)
-                break;
-            int next = _next[slot];
-            if (IsExpired(in flow, now))
+            long timeout = _timeoutNanos[c];
+            while (_head[c] != None && now - _records[_head[c]].LastTimestamp > timeout)
             {
+                int slot = _head[c];
+                ref FlowRecord flow = ref _records[slot];
                 if (flow.EndReason == FlowEndReason.None)
                     flow.EndReason = FlowEndReason.Timeout;
                 FlowsTimedOut += flow.EndReason == FlowEndReason.Timeout ? 1 : 0;
                 End(slot, ref sink);
                 ended++;
             }
-
-            slot = next;
         }
 
         return ended;
@@ -145,22 +156,35 @@ public sealed class FlowTable
     /// <summary>Ends every flow (end of input). Flows already past their timeout at <paramref name="now"/> end as timed out.</summary>
     public void Flush<TSink>(long now, ref TSink sink) where TSink : struct, IFlowSink
     {
-        while (_head != None)
+        for (int c = 0; c < (int)TimeoutClass.Count; c++)
         {
-            ref FlowRecord flow = ref _records[_head];
-            if (flow.EndReason == FlowEndReason.None)
-                flow.EndReason = IsExpired(in flow, now) ? FlowEndReason.Timeout : FlowEndReason.EndOfInput;
-            End(_head, ref sink);
+            while (_head[c] != None)
+            {
+                int slot = _head[c];
+                ref FlowRecord flow = ref _records[slot];
+                if (flow.EndReason == FlowEndReason.None)
+                    flow.EndReason = now - flow.LastTimestamp > _timeoutNanos[c] ? FlowEndReason.Timeout : FlowEndReason.EndOfInput;
+                End(slot, ref sink);
+            }
         }
     }
 
     private void Evict<TSink>(ref TSink sink) where TSink : struct, IFlowSink
     {
-        ref FlowRecord flow = ref _records[_head];
+        // The least recently seen flow overall is the oldest of the list heads.
+        int oldest = None;
+        for (int c = 0; c < (int)TimeoutClass.Count; c++)
+        {
+            int head = _head[c];
+            if (head != None && (oldest == None || _records[head].LastTimestamp < _records[oldest].LastTimestamp))
+                oldest = head;
+        }
+
+        ref FlowRecord flow = ref _records[oldest];
         if (flow.EndReason == FlowEndReason.None)
             flow.EndReason = FlowEndReason.Evicted;
         FlowsEvicted++;
-        End(_head, ref sink);
+        End(oldest, ref sink);
     }
 
     private void End<TSink>(int slot, ref TSink sink) where TSink : struct, IFlowSink
@@ -173,34 +197,22 @@ public sealed class FlowTable
         _free[_freeCount++] = slot;
     }
 
-    private bool IsExpired(in FlowRecord flow, long now) => now - flow.LastTimestamp > TimeoutNanos(in flow);
-
-    private long TimeoutNanos(in FlowRecord flow)
+    /// <summary>Which timeout applies to the flow in its current state.</summary>
+    private static TimeoutClass ClassOf(in FlowRecord flow)
     {
-        int seconds;
         bool established = flow.BothDirectionsSeen;
-        switch (flow.Protocol)
+        return flow.Protocol switch
         {
-            case (byte)IpProtocol.Tcp:
-                seconds = flow.TcpState switch
-                {
-                    TcpConnectionState.Closed or TcpConnectionState.TimeWait => _timeouts.TcpClosed,
-                    TcpConnectionState.Established or TcpConnectionState.FinWait1 or TcpConnectionState.CloseWait => _timeouts.TcpEstablished,
-                    _ => established ? _timeouts.TcpEstablished : _timeouts.TcpNew,
-                };
-                break;
-            case (byte)IpProtocol.Udp:
-                seconds = established ? _timeouts.UdpEstablished : _timeouts.UdpNew;
-                break;
-            case (byte)IpProtocol.Icmp or (byte)IpProtocol.IcmpV6:
-                seconds = established ? _timeouts.IcmpEstablished : _timeouts.IcmpNew;
-                break;
-            default:
-                seconds = established ? _timeouts.OtherEstablished : _timeouts.OtherNew;
-                break;
-        }
-
-        return seconds * 1_000_000_000L;
+            (byte)IpProtocol.Tcp => flow.TcpState switch
+            {
+                TcpConnectionState.Closed or TcpConnectionState.TimeWait => TimeoutClass.TcpClosed,
+                TcpConnectionState.Established or TcpConnectionState.FinWait1 or TcpConnectionState.CloseWait => TimeoutClass.TcpEstablished,
+                _ => established ? TimeoutClass.TcpEstablished : TimeoutClass.TcpNew,
+            },
+            (byte)IpProtocol.Udp => established ? TimeoutClass.UdpEstablished : TimeoutClass.UdpNew,
+            (byte)IpProtocol.Icmp or (byte)IpProtocol.IcmpV6 => established ? TimeoutClass.IcmpEstablished : TimeoutClass.IcmpNew,
+            _ => established ? TimeoutClass.OtherEstablished : TimeoutClass.OtherNew,
+        };
     }
 
     /// <summary>A closed TCP flow sees a fresh SYN from a client: the tuple is being reused for a new connection.</summary>
@@ -276,6 +288,7 @@ public sealed class FlowTable
 
         _prev[slot] = None;
         _next[slot] = None;
+        _class[slot] = Unlinked;
         return slot;
     }
 
@@ -285,36 +298,57 @@ public sealed class FlowTable
         Array.Resize(ref _records, size);
         Array.Resize(ref _prev, size);
         Array.Resize(ref _next, size);
+        Array.Resize(ref _class, size);
         Array.Resize(ref _free, size);
     }
 
-    private void Touch(int slot)
+    /// <summary>Moves a slot to the most-recent end of its class's list (changing lists when its class changed).</summary>
+    private void Touch(int slot, TimeoutClass timeoutClass)
     {
-        if (_tail == slot)
+        int c = (int)timeoutClass;
+        if (_class[slot] == c && _tail[c] == slot)
             return;
-        if (_prev[slot] != None || _next[slot] != None || _head == slot)
+        if (_class[slot] != Unlinked)
             Unlink(slot);
-        _prev[slot] = _tail;
+        _class[slot] = (byte)c;
+        _prev[slot] = _tail[c];
         _next[slot] = None;
-        if (_tail != None)
-            _next[_tail] = slot;
-        _tail = slot;
-        if (_head == None)
-            _head = slot;
+        if (_tail[c] != None)
+            _next[_tail[c]] = slot;
+        _tail[c] = slot;
+        if (_head[c] == None)
+            _head[c] = slot;
     }
 
     private void Unlink(int slot)
     {
+        int c = _class[slot];
         int prev = _prev[slot], next = _next[slot];
         if (prev != None)
             _next[prev] = next;
-        else if (_head == slot)
-            _head = next;
+        else
+            _head[c] = next;
         if (next != None)
             _prev[next] = prev;
-        else if (_tail == slot)
-            _tail = prev;
+        else
+            _tail[c] = prev;
         _prev[slot] = None;
         _next[slot] = None;
+        _class[slot] = Unlinked;
+    }
+
+    /// <summary>Flows whose state implies the same idle timeout share a least-recently-seen list.</summary>
+    private enum TimeoutClass : byte
+    {
+        TcpNew,
+        TcpEstablished,
+        TcpClosed,
+        UdpNew,
+        UdpEstablished,
+        IcmpNew,
+        IcmpEstablished,
+        OtherNew,
+        OtherEstablished,
+        Count,
     }
 }

@@ -52,6 +52,18 @@ public sealed class SeededRandom
     /// <summary>Exponentially distributed with the given mean (for inter-arrival times).</summary>
     public double Exponential(double mean) => -mean * Math.Log(1.0 - NextDouble());
 
+    /// <summary>Standard normal (Box–Muller).</summary>
+    public double NextGaussian()
+    {
+        double u1 = 1.0 - NextDouble();
+        double u2 = NextDouble();
+        return Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2.0 * Math.PI * u2);
+    }
+
+    /// <summary>Log-normal with the given median and log-space spread, clamped to [<paramref name="min"/>, <paramref name="max"/>].</summary>
+    public int LogNormal(double median, double sigma, int min, int max) =>
+        (int)Math.Clamp(median * Math.Exp(sigma * NextGaussian()), min, max);
+
     public void NextBytes(Span<byte> destination)
     {
         int i = 0;

@@ -4,7 +4,7 @@ using System.Net;
 namespace Assay.Synthesis.Tests.Support;
 
 /// <summary>A test-only decoder: just enough to read back what the synthesizer wrote and verify every checksum.</summary>
-internal sealed class ParsedFrame
+public sealed class ParsedFrame
 {
     public List<ushort> VlanIds { get; } = [];
     public List<ushort> VlanTpids { get; } = [];
@@ -162,6 +162,8 @@ internal sealed class ParsedFrame
                 Acknowledgment = BinaryPrimitives.ReadUInt32BigEndian(segment.AsSpan(8));
                 int dataOffset = (segment[12] >> 4) * 4;
                 TcpFlags = segment[13];
+                if (dataOffset > segment.Length)
+                    return;
                 Window = BinaryPrimitives.ReadUInt16BigEndian(segment.AsSpan(14));
                 TcpOptions = segment[20..dataOffset];
                 Payload = segment[dataOffset..];

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Assay.Capture;
-using Assay.Synthesis.Packets;
 
 namespace Assay.Synthesis.Scenarios;
 
@@ -23,19 +22,7 @@ public static class DemoScenario
         ArgumentException.ThrowIfNullOrEmpty(path);
         options ??= new DemoOptions();
         using var writer = PcapWriter.Create(path, (int)LinkType.Ethernet, options.NanosecondResolution);
-        ScenarioSummary summary = Write(writer, options);
-        return new ScenarioSummary
-        {
-            Path = path,
-            PacketCount = summary.PacketCount,
-            ByteCount = summary.ByteCount,
-            FirstTimestampNanos = summary.FirstTimestampNanos,
-            LastTimestampNanos = summary.LastTimestampNanos,
-            Flows = summary.Flows,
-            Anomalies = summary.Anomalies,
-            Hosts = summary.Hosts,
-            GenerationTime = summary.GenerationTime,
-        };
+        return Write(writer, options) with { Path = path };
     }
 
     /// <summary>Writes the capture to <paramref name="stream"/> (left open).</summary>
@@ -54,6 +41,4 @@ public static class DemoScenario
         builder.Generate();
         return builder.Finish(writer, clock);
     }
-
-    internal static LinkLayer Link => LinkLayer.Ethernet;
 }

@@ -51,7 +51,7 @@ public sealed record PlantedFlow(FlowRole Role, IPProtocolNumber Protocol, IPAdd
 public sealed record PlantedAnomaly(int PacketIndex, string Anomaly, string Description);
 
 /// <summary>Ground truth for a generated capture.</summary>
-public sealed class ScenarioSummary
+public sealed record ScenarioSummary
 {
     /// <summary>The file written, or null when written to a stream.</summary>
     public string? Path { get; init; }

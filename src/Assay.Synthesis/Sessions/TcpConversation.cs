@@ -69,20 +69,10 @@ public sealed class TcpConversation
         {
             if (!_sorted)
             {
-                // Insertion sort keeps it stable; the list is nearly sorted already.
-                for (int i = 1; i < _packets.Count; i++)
-                {
-                    SyntheticPacket item = _packets[i];
-                    int j = i - 1;
-                    while (j >= 0 && _packets[j].TimestampNanos > item.TimestampNanos)
-                    {
-                        _packets[j + 1] = _packets[j];
-                        j--;
-                    }
-
-                    _packets[j + 1] = item;
-                }
-
+                // ACKs are generated after the burst they answer, so they land out of order; OrderBy is a stable sort.
+                SyntheticPacket[] ordered = [.. _packets.OrderBy(static p => p.TimestampNanos)];
+                _packets.Clear();
+                _packets.AddRange(ordered);
                 _sorted = true;
             }
 

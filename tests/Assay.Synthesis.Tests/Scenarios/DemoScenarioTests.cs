@@ -63,6 +63,7 @@ public class DemoScenarioTests(DemoCaptureFixture demo) : IClassFixture<DemoCapt
     {
         ScenarioSummary s = demo.Summary;
         Assert.Equal(1, demo.LinkType);
+        Assert.Equal(demo.Path, s.Path);
         Assert.Equal(s.PacketCount, demo.Packets.Count);
         Assert.InRange(s.PacketCount, 20_000, 50_000);
         Assert.Equal(demo.Packets.Sum(p => (long)p.Data.Length), s.ByteCount);

@@ -1,0 +1,147 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Assay.Synthesis.Scenarios;
+using Xunit.Abstractions;
+
+namespace Assay.Tests.Cli;
+
+/// <summary>The <c>assay</c> executable as a user runs it: exit codes, one-line errors, no stack traces.</summary>
+public sealed class CliTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("assay-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private sealed record Result(int ExitCode, string Stdout, string Stderr);
+
+    private Result Assay(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = _dir,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "assay.dll"));
+        foreach (string arg in args)
+            start.ArgumentList.Add(arg);
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromSeconds(120)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException("assay " + string.Join(' ', args) + " did not finish");
+        }
+
+        var result = new Result(process.ExitCode, stdout.GetAwaiter().GetResult(), stderr.GetAwaiter().GetResult());
+        output.WriteLine($"assay {string.Join(' ', args)} → {result.ExitCode}\n{result.Stderr}");
+        return result;
+    }
+
+    private static void AssertNoStackTrace(Result result)
+    {
+        Assert.DoesNotContain("   at ", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AFileThatIsNotACaptureIsOneClearLineAndExitCode2()
+    {
+        string text = Path.Combine(_dir, "notes.txt");
+        File.WriteAllText(text, "this is not a capture\n");
+        Result result = Assay("analyze", text, "-d", Path.Combine(_dir, "out"));
+        Assert.Equal(2, result.ExitCode);
+        AssertNoStackTrace(result);
+        string line = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("notes.txt", line, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_dir, "out", "eve.json")));
+    }
+
+    [Fact]
+    public void MissingEmptyAndDirectoryInputsAreRejectedTogether()
+    {
+        string empty = Path.Combine(_dir, "empty.pcap");
+        File.WriteAllBytes(empty, []);
+        Result result = Assay("analyze", Path.Combine(_dir, "nope.pcap"), empty, _dir, "-d", Path.Combine(_dir, "out"));
+        Assert.Equal(2, result.ExitCode);
+        AssertNoStackTrace(result);
+        Assert.Equal(3, result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+    }
+
+    [Theory]
+    [InlineData("libpcap/tests/pcap-invalid-version-1.pcap")]
+    [InlineData("libpcap/tests/pcap-invalid-version-2.pcap")]
+    [InlineData("libpcap/tests/pcapng-invalid-vers-1.pcapng")]
+    [InlineData("libpcap/tests/pcapng-invalid-vers-2.pcapng")]
+    [InlineData("libpcap/tests/shb-option-too-long.pcapng")]
+    [InlineData("libpcap/tests/linktype-reserved-field-not-zero.pcap")]
+    public void LibpcapsInvalidFilesAreRejectedCleanly(string relative)
+    {
+        if (Corpus.Root is null)
+            return;
+        Result result = Assay("analyze", Corpus.Path(relative), "-d", Path.Combine(_dir, "out"));
+        Assert.Equal(2, result.ExitCode);
+        AssertNoStackTrace(result);
+        string line = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains(Path.GetFileName(relative), line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ATruncatedCaptureIsAnalyzedUpToTheCutWithAWarning()
+    {
+        string whole = Path.Combine(_dir, "whole.pcap");
+        DemoScenario.Write(whole, new DemoOptions { Duration = TimeSpan.FromMinutes(1) });
+        byte[] bytes = File.ReadAllBytes(whole);
+        string cut = Path.Combine(_dir, "cut.pcap");
+        File.WriteAllBytes(cut, bytes[..(bytes.Length - 10)]);
+        Result result = Assay("analyze", cut, "-d", Path.Combine(_dir, "out"), "--json");
+        Assert.Equal(0, result.ExitCode);
+        AssertNoStackTrace(result);
+        Assert.Contains("warning", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("offset", result.Stderr, StringComparison.Ordinal);
+        using var summary = JsonDocument.Parse(result.Stdout);
+        Assert.True(summary.RootElement.GetProperty("packets").GetInt64() > 0);
+        Assert.Single(summary.RootElement.GetProperty("warnings").EnumerateArray());
+        Assert.True(new FileInfo(Path.Combine(_dir, "out", "eve.json")).Length > 0);
+    }
+
+    [Fact]
+    public void DemoGeneratesAndAnalyzesTheBundledCapture()
+    {
+        Result result = Assay("demo", "-d", Path.Combine(_dir, "demo"), "--json");
+        Assert.Equal(0, result.ExitCode);
+        using var summary = JsonDocument.Parse(result.Stdout);
+        Assert.True(summary.RootElement.GetProperty("packets").GetInt64() > 10_000);
+        Assert.True(summary.RootElement.GetProperty("flows").GetProperty("total").GetInt64() > 100);
+        Assert.True(File.Exists(Path.Combine(_dir, "demo", "demo.pcap")));
+        string[] lines = File.ReadAllLines(Path.Combine(_dir, "demo", "eve.json"));
+        Assert.Equal(summary.RootElement.GetProperty("events").GetInt64(), lines.Length);
+        Assert.Contains(lines, l => l.Contains("\"event_type\":\"stats\"", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void ADataDirectoryThatIsAFileIsExitCode3()
+    {
+        string capture = Path.Combine(_dir, "c.pcap");
+        DemoScenario.Write(capture, new DemoOptions { Duration = TimeSpan.FromMinutes(1) });
+        string file = Path.Combine(_dir, "taken");
+        File.WriteAllText(file, "x");
+        Result result = Assay("analyze", capture, "-d", file);
+        Assert.Equal(3, result.ExitCode);
+        AssertNoStackTrace(result);
+    }
+
+    [Fact]
+    public void BadArgumentsAreUsageErrors()
+    {
+        Assert.Equal(1, Assay("analyze").ExitCode);
+        Assert.Equal(1, Assay("analyze", "x.pcap").ExitCode);   // -d is required
+        string capture = Path.Combine(_dir, "c.pcap");
+        DemoScenario.Write(capture, new DemoOptions { Duration = TimeSpan.FromMinutes(1) });
+        Result zero = Assay("analyze", capture, "-d", Path.Combine(_dir, "o"), "--workers", "0");
+        Assert.Equal(1, zero.ExitCode);
+        AssertNoStackTrace(zero);
+    }
+}

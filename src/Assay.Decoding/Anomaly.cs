@@ -2,7 +2,8 @@ namespace Assay.Decoding;
 
 /// <summary>
 /// Every named way input can be malformed or hit a cap. Output uses the stable dotted name from
-/// <see cref="AnomalyNames.Get"/>; never renumber or rename a member that has shipped (rules and stored events use the names).
+/// <see cref="AnomalyNames.Get"/>; never rename a member that has shipped (rules and stored events use the names; numbers are not persisted, so sections
+/// may grow in the middle).
 /// </summary>
 public enum Anomaly : ushort
 {
@@ -87,4 +88,13 @@ public enum Anomaly : ushort
     IPv6AtomicFragment,
     IPv6IcmpV4,
     TcpOptionDuplicate,
+
+    // TCP stream reassembly (stream.*): add new members at the end of this section
+    StreamOverlapDifferentData,
+
+    // DNS (dns.*): add new members at the end of this section
+    DnsMalformed,
+
+    // TLS (tls.*): add new members at the end of this section
+    TlsInvalidRecord,
 }

@@ -4,7 +4,7 @@ namespace Assay.Decoding;
 public static class AnomalyNames
 {
     /// <summary>The highest <see cref="Anomaly"/> member; the name table is sized from it and must name every member.</summary>
-    internal const Anomaly Last = Anomaly.TcpOptionDuplicate;
+    internal static readonly Anomaly Last = (Anomaly)(Enum.GetValues<Anomaly>().Length - 1);
 
     private static readonly string[] s_names = Build();
 
@@ -83,6 +83,15 @@ public static class AnomalyNames
         Set(names, Anomaly.IPv6AtomicFragment, "ipv6.exthdr_useless_fh");
         Set(names, Anomaly.IPv6IcmpV4, "ipv6.icmpv4");
         Set(names, Anomaly.TcpOptionDuplicate, "tcp.opt_duplicate");
+
+        // TCP stream reassembly
+        Set(names, Anomaly.StreamOverlapDifferentData, "stream.overlap_different_data");
+
+        // DNS
+        Set(names, Anomaly.DnsMalformed, "dns.malformed");
+
+        // TLS
+        Set(names, Anomaly.TlsInvalidRecord, "tls.invalid_record");
         for (int i = 0; i < names.Length; i++)
         {
             if (names[i] is null)

@@ -97,4 +97,16 @@ public enum Anomaly : ushort
 
     // TLS (tls.*): add new members at the end of this section
     TlsInvalidRecord,
+    TlsInvalidRecordType,
+    TlsInvalidRecordVersion,
+    TlsInvalidHandshakeMessage,
+    TlsHandshakeInvalidLength,
+    TlsHandshakeMessageTooLong,
+    TlsInvalidSniType,
+    TlsInvalidSniLength,
+    TlsMultipleSniExtensions,
+    TlsInvalidCertificate,
+    TlsCertificateInvalidDer,
+    TlsCertificateChainTooLong,
+    TlsHeartbeatMessage,
 }

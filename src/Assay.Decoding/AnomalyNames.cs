@@ -92,6 +92,18 @@ public static class AnomalyNames
 
         // TLS
         Set(names, Anomaly.TlsInvalidRecord, "tls.invalid_record");
+        Set(names, Anomaly.TlsInvalidRecordType, "tls.invalid_record_type");
+        Set(names, Anomaly.TlsInvalidRecordVersion, "tls.invalid_record_version");
+        Set(names, Anomaly.TlsInvalidHandshakeMessage, "tls.invalid_handshake_message");
+        Set(names, Anomaly.TlsHandshakeInvalidLength, "tls.handshake_invalid_length");
+        Set(names, Anomaly.TlsHandshakeMessageTooLong, "tls.handshake_message_too_long");
+        Set(names, Anomaly.TlsInvalidSniType, "tls.invalid_sni_type");
+        Set(names, Anomaly.TlsInvalidSniLength, "tls.invalid_sni_length");
+        Set(names, Anomaly.TlsMultipleSniExtensions, "tls.multiple_sni_extensions");
+        Set(names, Anomaly.TlsInvalidCertificate, "tls.invalid_certificate");
+        Set(names, Anomaly.TlsCertificateInvalidDer, "tls.certificate_invalid_der");
+        Set(names, Anomaly.TlsCertificateChainTooLong, "tls.certificate_chain_too_long");
+        Set(names, Anomaly.TlsHeartbeatMessage, "tls.heartbeat_message");
         for (int i = 0; i < names.Length; i++)
         {
             if (names[i] is null)

@@ -94,6 +94,16 @@ public enum Anomaly : ushort
 
     // DNS (dns.*): add new members at the end of this section
     DnsMalformed,
+    DnsMessageTruncated,
+    DnsPointerLoop,
+    DnsNameTooLong,
+    DnsNameLabelLimit,
+    DnsForwardPointer,
+    DnsTooManyRecords,
+    DnsZFlagSet,
+    DnsInvalidOpcode,
+    DnsTooManyTransactions,
+    DnsUnmatchedResponse,
 
     // TLS (tls.*): add new members at the end of this section
     TlsInvalidRecord,

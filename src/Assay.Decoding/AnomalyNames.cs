@@ -89,6 +89,16 @@ public static class AnomalyNames
 
         // DNS
         Set(names, Anomaly.DnsMalformed, "dns.malformed");
+        Set(names, Anomaly.DnsMessageTruncated, "dns.message_truncated");
+        Set(names, Anomaly.DnsPointerLoop, "dns.pointer_loop");
+        Set(names, Anomaly.DnsNameTooLong, "dns.name_too_long");
+        Set(names, Anomaly.DnsNameLabelLimit, "dns.name_label_limit");
+        Set(names, Anomaly.DnsForwardPointer, "dns.forward_pointer");
+        Set(names, Anomaly.DnsTooManyRecords, "dns.too_many_records");
+        Set(names, Anomaly.DnsZFlagSet, "dns.z_flag_set");
+        Set(names, Anomaly.DnsInvalidOpcode, "dns.invalid_opcode");
+        Set(names, Anomaly.DnsTooManyTransactions, "dns.too_many_transactions");
+        Set(names, Anomaly.DnsUnmatchedResponse, "dns.unmatched_response");
 
         // TLS
         Set(names, Anomaly.TlsInvalidRecord, "tls.invalid_record");

@@ -136,7 +136,7 @@ public sealed class Analyzer : IDisposable
 
                 batch.Now = now == long.MinValue ? 0 : now;
                 batch.Final = true;
-                Send(i, batch, final: true);
+                Send(i, batch, final: true);   // inline: processes what is left (nothing) and finishes
             }
 
             foreach (Thread thread in threads)
@@ -185,7 +185,7 @@ public sealed class Analyzer : IDisposable
 
     /// <summary>
     /// Hands a filled batch to its worker and returns the batch to fill next: queued to the worker's thread, or, with one
-    /// worker, processed right here and reused.
+    /// worker (whose packets are processed as they are read), only the final, empty batch that finishes it.
     /// </summary>
     private PacketBatch Send(int shard, PacketBatch batch, bool final = false)
     {
@@ -210,6 +210,7 @@ public sealed class Analyzer : IDisposable
         CancellationToken cancellation)
     {
         DecodeStats stats = _stats;
+        bool inline = _inputs.Length == 0;
         DecodedPacket packet = default;
         AnomalySet anomalies = default;
         while (true)
@@ -284,7 +285,13 @@ public sealed class Analyzer : IDisposable
                 now = timestamp;
 
             // Held fragments and undecodable packets without anomalies need no worker.
-            if (hasFlow || anomalies.Count != 0)
+            if (inline)
+            {
+                // One worker: process right here, straight from the reader's buffer (no batch, no copy, no hand-off).
+                if (hasFlow || anomalies.Count != 0)
+                    _workers[0].ProcessPacket(in packet, in anomalies, timestamp, number, hasFlow, frame);
+            }
+            else if (hasFlow || anomalies.Count != 0)
             {
                 int shard = hasFlow
                     ? (int)(FlowKey.From(in packet, out _).ShardHash() % (ulong)workerCount)
@@ -316,6 +323,12 @@ public sealed class Analyzer : IDisposable
                 {
                     for (int i = 0; i < workerCount; i++)
                     {
+                        if (inline)
+                        {
+                            _workers[i].Advance(now);
+                            continue;
+                        }
+
                         current[i].Now = now;
                         current[i] = Send(i, current[i]);
                     }

@@ -33,44 +33,62 @@ internal sealed class FlowWorker : IDisposable
 
     public long EventsWritten => _eve.EventsWritten;
 
-    /// <summary>Processes every packet of a batch; on the final batch, ends all flows.</summary>
+    /// <summary>Processes every packet of a batch, then advances time; on the final batch, ends all flows.</summary>
     public void Process(PacketBatch batch)
     {
-        var sink = new Sink(this);
         PacketSlot[] slots = batch.Slots;
+        byte[] data = batch.Data;
         for (int i = 0; i < batch.Count; i++)
         {
             ref PacketSlot slot = ref slots[i];
-            long flowId = 0;
-            if (slot.HasFlow)
-            {
-                FlowLookup lookup = _table.Track(in slot.Packet, slot.Length, slot.Timestamp, slot.Number, ref sink);
-                if (lookup.Index != FlowTable.NoFlow)
-                    flowId = _table[lookup.Index].FlowId;
-            }
-
-            if (slot.Anomalies.Count != 0 && _options.AnomalyEvents)
-            {
-                for (int a = 0; a < slot.Anomalies.Count; a++)
-                    _eve.WriteAnomaly(slot.Timestamp, slot.Number, in slot.Packet, flowId, slot.Anomalies[a], "decode"u8);
-            }
+            ProcessPacket(in slot.Packet, in slot.Anomalies, slot.Timestamp, slot.Number, slot.HasFlow, data.AsSpan(slot.Offset, slot.Length));
         }
 
-        if (batch.Now >= _nextSweep)
-        {
-            _table.Expire(batch.Now, ref sink);
-            _nextSweep = batch.Now + SweepIntervalNanos;
-        }
-
+        Advance(batch.Now);
         if (batch.Final)
+            Finish(batch.Now);
+    }
+
+    /// <summary>One packet: its flow, and an EVE anomaly event for each anomaly it raised.</summary>
+    /// <param name="frame">The packet's bytes (for the stream stages to come; flows need only <paramref name="packet"/>).</param>
+    public void ProcessPacket(in DecodedPacket packet, in AnomalySet anomalies, long timestamp, long number, bool hasFlow, ReadOnlySpan<byte> frame)
+    {
+        long flowId = 0;
+        if (hasFlow)
         {
-            _table.Flush(batch.Now, ref sink);
-            Stats.Evicted = _table.FlowsEvicted;
-            Stats.TimedOut = _table.FlowsTimedOut;
-            Stats.Anomalies[(int)Anomaly.FlowTableFull] = _table.FlowsEvicted;
-            _eve.Flush();
-            Stats.Events = _eve.EventsWritten;
+            var sink = new Sink(this);
+            FlowLookup lookup = _table.Track(in packet, frame.Length, timestamp, number, ref sink);
+            if (lookup.Index != FlowTable.NoFlow)
+                flowId = _table[lookup.Index].FlowId;
         }
+
+        if (anomalies.Count != 0 && _options.AnomalyEvents)
+        {
+            for (int a = 0; a < anomalies.Count; a++)
+                _eve.WriteAnomaly(timestamp, number, in packet, flowId, anomalies[a], "decode"u8);
+        }
+    }
+
+    /// <summary>Packet time has reached <paramref name="now"/>: at most once a second, end the flows idle past their timeout.</summary>
+    public void Advance(long now)
+    {
+        if (now < _nextSweep)
+            return;
+        var sink = new Sink(this);
+        _table.Expire(now, ref sink);
+        _nextSweep = now + SweepIntervalNanos;
+    }
+
+    /// <summary>End of input: ends every flow and submits the buffered events.</summary>
+    public void Finish(long now)
+    {
+        var sink = new Sink(this);
+        _table.Flush(now, ref sink);
+        Stats.Evicted = _table.FlowsEvicted;
+        Stats.TimedOut = _table.FlowsTimedOut;
+        Stats.Anomalies[(int)Anomaly.FlowTableFull] = _table.FlowsEvicted;
+        _eve.Flush();
+        Stats.Events = _eve.EventsWritten;
     }
 
     private void OnFlowEnd(ref FlowRecord flow)

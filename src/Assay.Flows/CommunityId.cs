@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Security.Cryptography;
 
 namespace Assay.Flows;
 
@@ -52,9 +51,8 @@ public static class CommunityId
         n += 2;
 
         Span<byte> hash = stackalloc byte[20];
-#pragma warning disable CA5350 // The Community ID spec fixes SHA-1: this is an identifier, not a security boundary.
-        SHA1.HashData(input[..n], hash);
-#pragma warning restore CA5350
+        // The Community ID spec fixes SHA-1: an identifier, not a security boundary.
+        Sha1Block.Hash(input[..n], hash);
         output[0] = (byte)'1';
         output[1] = (byte)':';
         System.Buffers.Text.Base64.EncodeToUtf8(hash, output[2..], out _, out int written);

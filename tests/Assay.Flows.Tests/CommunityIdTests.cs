@@ -45,3 +45,25 @@ public class CommunityIdTests
         Assert.Equal("1:hLZd0XGWojozrvxqE0dWB1iM6R0=", id);
     }
 }
+
+public class Sha1BlockTests
+{
+    [Fact]
+    public void MatchesThePlatformSha1ForEveryLengthThatFitsOneBlock()
+    {
+        var random = new Random(1);
+        Span<byte> ours = stackalloc byte[20];
+        for (int length = 0; length <= Sha1Block.MaxInputLength; length++)
+        {
+            for (int round = 0; round < 20; round++)
+            {
+                byte[] input = new byte[length];
+                random.NextBytes(input);
+                Sha1Block.Hash(input, ours);
+#pragma warning disable CA5350 // the reference implementation for the test
+                Assert.Equal(System.Security.Cryptography.SHA1.HashData(input), ours.ToArray());
+#pragma warning restore CA5350
+            }
+        }
+    }
+}

@@ -15,7 +15,7 @@ for tool in tcpdump ndpiReader /usr/bin/time; do
   command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install tcpdump libndpi-bin time)"; exit 1; }
 done
 [ -f "$pcap" ] || python3 "$gen" "$pcap" --scale "$scale" >/dev/null
-dotnet build src/Assay.Cli -c Release -nologo -v quiet >/dev/null
+dotnet build src/Assay.Cli -c Release -nologo -v quiet >"$work/build.log" 2>&1 || { cat "$work/build.log"; echo "build failed"; exit 1; }
 assay="dotnet artifacts/bin/Assay.Cli/release/assay.dll"
 packets=$(python3 - "$pcap" <<'PY'
 import struct, sys
@@ -49,7 +49,7 @@ for ((r = 1; r <= reps; r++)); do
 done
 
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-echo "file: $pcap ($packets packets, $(du -h "$pcap" | cut -f1)), median of $reps, $(nproc) cores"
+echo "file: $pcap ($packets packets, $(du -hL "$pcap" | cut -f1)), median of $reps, $(nproc) cores, load $(cut -d" " -f1 /proc/loadavg)"
 printf '%-15s %10s %10s %14s\n' tool cpu_s wall_s Mpps/cpu_s
 declare -A rate
 for name in "${order[@]}"; do

@@ -19,16 +19,25 @@ internal static class AnalyzeCommand
         var workers = CommonOptions.Workers();
         var json = CommonOptions.Json();
         var noAnomalies = CommonOptions.NoAnomalyEvents();
+        var timeouts = CommonOptions.Timeouts();
+        var maxFlows = CommonOptions.MaxFlows();
         var command = new Command("analyze", "Analyze capture files: decode every layer, track flows, write EVE JSON to DIR/eve.json.")
         {
-            files, dataDir, workers, json, noAnomalies,
+            files, dataDir, workers, json, noAnomalies, timeouts, maxFlows,
         };
         command.SetAction(parse =>
         {
+            var flowTimeouts = CommonOptions.ParseTimeouts(parse.GetValue(timeouts), out string? error);
+            if (error is not null)
+                return ExitCodes.Fail(ExitCodes.Usage, error);
+            if (parse.GetValue(maxFlows) < 1)
+                return ExitCodes.Fail(ExitCodes.Usage, $"--max-flows must be at least 1 (got {parse.GetValue(maxFlows)})");
             var options = new AnalysisOptions
             {
                 Workers = parse.GetValue(workers),
                 AnomalyEvents = !parse.GetValue(noAnomalies),
+                Timeouts = flowTimeouts,
+                MaxFlows = parse.GetValue(maxFlows),
             };
             return Run(parse.GetValue(files)!, parse.GetValue(dataDir)!, options, parse.GetValue(json));
         });

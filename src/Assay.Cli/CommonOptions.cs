@@ -28,6 +28,59 @@ internal static class CommonOptions
         Description = "Print the run summary as JSON on stdout instead of tables.",
     };
 
+    public static Option<string[]> Timeouts() => new("--timeout")
+    {
+        Description = "Flow idle timeout in seconds, as NAME=SECONDS (repeatable). Names: tcp-new, tcp-established, tcp-closed, " +
+                      "udp-new, udp-established, icmp-new, icmp-established, other-new, other-established.",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    public static Option<int> MaxFlows() => new("--max-flows")
+    {
+        Description = "Hard cap on concurrent flows (all workers together); the least recently seen flow is evicted beyond it.",
+        DefaultValueFactory = _ => Flows.FlowTable.DefaultMaxFlows,
+    };
+
+    /// <summary>Applies <c>--timeout NAME=SECONDS</c> overrides; an error message for the first bad one.</summary>
+    public static Flows.FlowTimeouts ParseTimeouts(string[]? overrides, out string? error)
+    {
+        var timeouts = Flows.FlowTimeouts.Default;
+        error = null;
+        foreach (string item in overrides ?? [])
+        {
+            int eq = item.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0 || !int.TryParse(item.AsSpan(eq + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int seconds) || seconds < 1)
+            {
+                error = $"--timeout {item}: expected NAME=SECONDS with SECONDS a whole number ≥ 1";
+                return timeouts;
+            }
+
+            string name = item[..eq];
+            Flows.FlowTimeouts? updated = name switch
+            {
+                "tcp-new" => timeouts with { TcpNew = seconds },
+                "tcp-established" => timeouts with { TcpEstablished = seconds },
+                "tcp-closed" => timeouts with { TcpClosed = seconds },
+                "udp-new" => timeouts with { UdpNew = seconds },
+                "udp-established" => timeouts with { UdpEstablished = seconds },
+                "icmp-new" => timeouts with { IcmpNew = seconds },
+                "icmp-established" => timeouts with { IcmpEstablished = seconds },
+                "other-new" => timeouts with { OtherNew = seconds },
+                "other-established" => timeouts with { OtherEstablished = seconds },
+                _ => null,
+            };
+            if (updated is null)
+            {
+                error = $"--timeout {item}: unknown timeout '{name}' (tcp-new, tcp-established, tcp-closed, udp-new, udp-established, icmp-new, icmp-established, other-new, other-established)";
+                return timeouts;
+            }
+
+            timeouts = updated;
+        }
+
+        return timeouts;
+    }
+
     public static Option<bool> NoAnomalyEvents() => new("--no-anomaly-events")
     {
         Description = "Count malformed packets but do not write an EVE anomaly event for each.",

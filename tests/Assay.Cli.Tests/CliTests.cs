@@ -145,3 +145,21 @@ public sealed class CliTests(ITestOutputHelper output) : IDisposable
         AssertNoStackTrace(zero);
     }
 }
+
+public sealed class CliOptionTests
+{
+    [Fact]
+    public void TimeoutOverridesAreParsedAndBadOnesNamed()
+    {
+        var timeouts = Assay.Cli.CommonOptions.ParseTimeouts(["udp-new=5", "tcp-established=3600"], out string? error);
+        Assert.Null(error);
+        Assert.Equal(5, timeouts.UdpNew);
+        Assert.Equal(3600, timeouts.TcpEstablished);
+        Assert.Equal(Assay.Flows.FlowTimeouts.Default.TcpNew, timeouts.TcpNew);
+
+        Assay.Cli.CommonOptions.ParseTimeouts(["udp=5"], out error);
+        Assert.Contains("unknown timeout", error, StringComparison.Ordinal);
+        Assay.Cli.CommonOptions.ParseTimeouts(["udp-new=-1"], out error);
+        Assert.Contains("whole number", error, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,494 @@
+using System.Buffers;
+using System.Buffers.Text;
+using System.Text.Json;
+using System.Text.Unicode;
+using Assay.Flows;
+using Assay.Protocols.Dns;
+
+namespace Assay.Output.Dns;
+
+/// <summary>
+/// Writes EVE <c>dns</c> events in Suricata 8's default form (DNS log version 3: one event per message, <c>dns.type</c>
+/// <c>request</c> or <c>response</c>, detailed <c>answers</c> plus <c>grouped</c>). One instance per worker, used with
+/// that worker's <see cref="EveFormatter"/>; it owns the scratch buffers names are decoded into, so writing allocates
+/// nothing once they have grown.
+/// </summary>
+/// <remarks>
+/// Byte strings (names, TXT, NULL data) are written as Suricata's <c>set_string_from_bytes</c> does: valid UTF-8 as is,
+/// otherwise ASCII bytes as is and every other byte as the four characters <c>\xNN</c>. Addresses in A/AAAA records are
+/// written as Suricata does (AAAA as eight four-digit groups, not RFC 5952). <c>src_*</c>/<c>dest_*</c> are the
+/// packet's own direction, as Suricata logs DNS records.
+/// </remarks>
+public sealed class DnsEveWriter
+{
+    /// <summary>The <c>dns.version</c> written (Suricata 8's default).</summary>
+    public const int Version = 3;
+
+    private const string HexDigits = "0123456789abcdef";
+
+    private readonly byte[] _name = new byte[DnsParser.MaxDnsNameLength];
+    private readonly byte[] _scratch = new byte[64];
+    private readonly byte[] _communityId = new byte[CommunityId.Length + 2];
+    private byte[] _text = new byte[4 * DnsParser.MaxDnsNameLength];
+
+    /// <summary>Writes one <c>dns</c> event for a parsed message.</summary>
+    /// <param name="timestamp">Packet time (Unix nanoseconds).</param>
+    /// <param name="packetNumber">1-based packet number (<c>pcap_cnt</c>); 0 to leave it out.</param>
+    /// <param name="toServer">The packet went client → server (decides which side is <c>src_*</c>).</param>
+    /// <param name="txId">The message's index in its flow (<c>dns.tx_id</c>, see <see cref="DnsTransactionTable"/>); negative to leave it out.</param>
+    public void Write(EveFormatter eve, in FlowRecord flow, long timestamp, long packetNumber, bool toServer, long txId,
+        in DnsMessageReader dns, ReadOnlySpan<byte> message)
+    {
+        Utf8JsonWriter json = eve.BeginEvent(timestamp, "dns"u8);
+        json.WriteNumber("flow_id"u8, flow.FlowId);
+        if (packetNumber > 0)
+            json.WriteNumber("pcap_cnt"u8, packetNumber);
+        WriteTuple(json, in flow, toServer);
+
+        json.WriteStartObject("dns"u8);
+        json.WriteNumber("version"u8, Version);
+        json.WriteString("type"u8, dns.IsResponse ? "response"u8 : "request"u8);
+        if (txId >= 0)
+            json.WriteNumber("tx_id"u8, txId);
+        json.WriteNumber("id"u8, dns.Id);
+        Utf8Formatter.TryFormat(dns.RawFlags, _scratch, out int n, new StandardFormat('x'));
+        json.WriteString("flags"u8, _scratch.AsSpan(0, n));
+        DnsHeaderFlags flags = dns.Flags;
+        WriteFlag(json, "qr"u8, flags, DnsHeaderFlags.Response);
+        WriteFlag(json, "aa"u8, flags, DnsHeaderFlags.AuthoritativeAnswer);
+        WriteFlag(json, "tc"u8, flags, DnsHeaderFlags.Truncated);
+        WriteFlag(json, "rd"u8, flags, DnsHeaderFlags.RecursionDesired);
+        WriteFlag(json, "ra"u8, flags, DnsHeaderFlags.RecursionAvailable);
+        WriteFlag(json, "z"u8, flags, DnsHeaderFlags.Z);
+        json.WriteNumber("opcode"u8, dns.Opcode);
+        ReadOnlySpan<byte> rcode = DnsMnemonics.ResponseCode(dns.ResponseCode);
+        if (rcode.IsEmpty)
+        {
+            Utf8Formatter.TryFormat(dns.ResponseCode, _scratch, out n);
+            rcode = _scratch.AsSpan(0, n);
+        }
+
+        json.WriteString("rcode"u8, rcode);
+
+        ReadOnlySpan<DnsRecord> questions = dns.Questions;
+        if (!questions.IsEmpty)
+        {
+            json.WriteStartArray("queries"u8);
+            foreach (ref readonly DnsRecord question in questions)
+            {
+                json.WriteStartObject();
+                n = DnsParser.ReadName(message, question.NameOffset, _name, out DnsNameFlags nameFlags);
+                WriteBytes(json, "rrname"u8, _name.AsSpan(0, n));
+                WriteType(json, question.Type);
+                if ((nameFlags & DnsNameFlags.Truncated) != 0)
+                    json.WriteBoolean("rrname_truncated"u8, true);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+        }
+
+        WriteRecords(json, "answers"u8, dns.Answers, message);
+        WriteGrouped(json, dns.Answers, message);
+        WriteRecords(json, "authorities"u8, dns.Authorities, message);
+        WriteRecords(json, "additionals"u8, dns.Additionals, message);
+        json.WriteEndObject();
+        eve.EndEvent();
+    }
+
+    /// <summary>Tuple fields in the packet's direction (Suricata's <c>LOG_DIR_PACKET</c> for DNS), then <c>community_id</c>.</summary>
+    private void WriteTuple(Utf8JsonWriter json, in FlowRecord flow, bool toServer)
+    {
+        bool v6 = flow.IPVersion == 6;
+        UInt128 source = toServer ? flow.ClientAddress : flow.ServerAddress;
+        UInt128 destination = toServer ? flow.ServerAddress : flow.ClientAddress;
+        ushort sourcePort = toServer ? flow.ClientPort : flow.ServerPort;
+        ushort destinationPort = toServer ? flow.ServerPort : flow.ClientPort;
+        WriteAddress(json, "src_ip"u8, source, v6);
+        json.WriteNumber("src_port"u8, sourcePort);
+        WriteAddress(json, "dest_ip"u8, destination, v6);
+        json.WriteNumber("dest_port"u8, destinationPort);
+        ReadOnlySpan<byte> proto = Utf8Format.ProtocolName(flow.Protocol);
+        if (proto.IsEmpty)
+        {
+            Utf8Formatter.TryFormat(flow.Protocol, _scratch, out int written);
+            proto = _scratch.AsSpan(0, written);
+        }
+
+        json.WriteString("proto"u8, proto);
+        if (flow.VlanId != 0)
+        {
+            json.WriteStartArray("vlan"u8);
+            json.WriteNumberValue(flow.VlanId);
+            if (flow.VlanId2 != 0)
+                json.WriteNumberValue(flow.VlanId2);
+            json.WriteEndArray();
+        }
+
+        // Community ID is direction-independent: computed from the flow's own orientation.
+        int n = CommunityId.Write(flow.ClientAddress, flow.ServerAddress, flow.ClientPort, flow.ServerPort, flow.Protocol, v6, _communityId);
+        json.WriteString("community_id"u8, _communityId.AsSpan(0, n));
+    }
+
+    private void WriteAddress(Utf8JsonWriter json, ReadOnlySpan<byte> name, UInt128 address, bool v6)
+    {
+        int n = Utf8Format.WriteAddress(address, v6, _scratch);
+        json.WriteString(name, _scratch.AsSpan(0, n));
+    }
+
+    private static void WriteFlag(Utf8JsonWriter json, ReadOnlySpan<byte> name, DnsHeaderFlags flags, DnsHeaderFlags flag)
+    {
+        if ((flags & flag) != 0)
+            json.WriteBoolean(name, true);
+    }
+
+    /// <summary>A section as Suricata's detailed form: one object per record, one per string of a TXT record.</summary>
+    private void WriteRecords(Utf8JsonWriter json, ReadOnlySpan<byte> property, ReadOnlySpan<DnsRecord> records, ReadOnlySpan<byte> message)
+    {
+        bool open = false;
+        foreach (ref readonly DnsRecord record in records)
+        {
+            if (record.IsDataValid && record.Type == DnsRecordType.TXT)
+            {
+                foreach (ReadOnlySpan<byte> text in DnsRData.EnumerateText(message, record))
+                {
+                    Open(json, property, ref open);
+                    json.WriteStartObject();
+                    WriteOwner(json, in record, message);
+                    WriteBytes(json, "rdata"u8, text);
+                    json.WriteEndObject();
+                }
+
+                continue;
+            }
+
+            // An OPT record without options says nothing Suricata logs (it skips those).
+            if (record.Type == DnsRecordType.OPT && (record.DataLength == 0 || !record.IsDataValid))
+                continue;
+
+            Open(json, property, ref open);
+            json.WriteStartObject();
+            WriteOwner(json, in record, message);
+            WriteData(json, in record, message);
+            json.WriteEndObject();
+        }
+
+        if (open)
+            json.WriteEndArray();
+    }
+
+    private static void Open(Utf8JsonWriter json, ReadOnlySpan<byte> property, ref bool open)
+    {
+        if (!open)
+        {
+            json.WriteStartArray(property);
+            open = true;
+        }
+    }
+
+    private void WriteOwner(Utf8JsonWriter json, in DnsRecord record, ReadOnlySpan<byte> message)
+    {
+        int n = DnsParser.ReadName(message, record.NameOffset, _name, out DnsNameFlags flags);
+        WriteBytes(json, "rrname"u8, _name.AsSpan(0, n));
+        if ((flags & DnsNameFlags.Truncated) != 0)
+            json.WriteBoolean("rrname_truncated"u8, true);
+        WriteType(json, record.Type);
+        json.WriteNumber("ttl"u8, record.Ttl);
+    }
+
+    /// <summary>The type-specific part of a detailed record, as Suricata's <c>dns_log_json_answer_detail</c>.</summary>
+    private void WriteData(Utf8JsonWriter json, in DnsRecord record, ReadOnlySpan<byte> message)
+    {
+        if (!record.IsDataValid)
+            return;
+        switch (record.Type)
+        {
+            case DnsRecordType.A:
+            case DnsRecordType.AAAA:
+                json.WriteString("rdata"u8, FormatAddress(DnsRData.Data(message, record)));
+                break;
+            case DnsRecordType.CNAME:
+            case DnsRecordType.NS:
+            case DnsRecordType.PTR:
+            case DnsRecordType.DNAME:
+                WriteName(json, "rdata"u8, "rdata_truncated"u8, message, record.DataOffset);
+                break;
+            case DnsRecordType.MX:
+                DnsRData.TryReadMx(message, record, out DnsMx mx);
+                WriteName(json, "rdata"u8, "rdata_truncated"u8, message, mx.ExchangeOffset);
+                break;
+            case DnsRecordType.NULL:
+                WriteBytes(json, "rdata"u8, DnsRData.Data(message, record));
+                break;
+            case DnsRecordType.SOA:
+                if (DnsRData.TryReadSoa(message, record, out DnsSoa soa))
+                {
+                    json.WritePropertyName("soa"u8);
+                    WriteSoa(json, in soa, message);
+                }
+
+                break;
+            case DnsRecordType.SRV:
+                if (DnsRData.TryReadSrv(message, record, out DnsSrv srv))
+                {
+                    json.WritePropertyName("srv"u8);
+                    WriteSrv(json, in srv, message);
+                }
+
+                break;
+            case DnsRecordType.SSHFP:
+                if (DnsRData.TryReadSshfp(message, record, out DnsSshfp sshfp))
+                {
+                    json.WritePropertyName("sshfp"u8);
+                    WriteSshfp(json, in sshfp, message);
+                }
+
+                break;
+            case DnsRecordType.OPT:
+                json.WriteStartArray("opt"u8);
+                foreach (DnsTlvEnumerator option in DnsRData.EnumerateOptions(message, record))
+                {
+                    json.WriteStartObject();
+                    json.WriteNumber("code"u8, option.Key);
+                    json.WriteString("data"u8, Hex(option.Value, separator: false));
+                    json.WriteEndObject();
+                }
+
+                json.WriteEndArray();
+                break;
+        }
+    }
+
+    /// <summary>
+    /// <c>dns.grouped</c>: answer data by type (A, AAAA, CNAME, MX, NS, PTR, TXT, NULL, SOA, SRV, SSHFP), types in order
+    /// of first appearance. Written only when some answer has groupable data.
+    /// </summary>
+    private void WriteGrouped(Utf8JsonWriter json, ReadOnlySpan<DnsRecord> answers, ReadOnlySpan<byte> message)
+    {
+        bool open = false;
+        for (int i = 0; i < answers.Length; i++)
+        {
+            DnsRecordType type = answers[i].Type;
+            if (!IsGroupable(in answers[i]) || SeenBefore(answers, i))
+                continue;
+            if (!open)
+            {
+                json.WriteStartObject("grouped"u8);
+                open = true;
+            }
+
+            json.WriteStartArray(TypeName(type));
+            for (int j = i; j < answers.Length; j++)
+            {
+                if (answers[j].Type == type && IsGroupable(in answers[j]))
+                    WriteGroupedValue(json, in answers[j], message);
+            }
+
+            json.WriteEndArray();
+        }
+
+        if (open)
+            json.WriteEndObject();
+    }
+
+    private static bool SeenBefore(ReadOnlySpan<DnsRecord> answers, int index)
+    {
+        for (int k = 0; k < index; k++)
+        {
+            if (answers[k].Type == answers[index].Type && IsGroupable(in answers[k]))
+                return true;
+        }
+
+        return false;
+    }
+
+    private static bool IsGroupable(in DnsRecord record) => record.IsDataValid && record.Type switch
+    {
+        DnsRecordType.A or DnsRecordType.AAAA or DnsRecordType.CNAME or DnsRecordType.MX or DnsRecordType.NS or DnsRecordType.PTR
+            or DnsRecordType.NULL or DnsRecordType.SOA or DnsRecordType.SRV or DnsRecordType.SSHFP => true,
+        // A TXT record without strings contributes no value; an empty group would break the schema's minItems.
+        DnsRecordType.TXT => record.DataLength != 0,
+        _ => false,
+    };
+
+    private void WriteGroupedValue(Utf8JsonWriter json, in DnsRecord record, ReadOnlySpan<byte> message)
+    {
+        int n;
+        switch (record.Type)
+        {
+            case DnsRecordType.A:
+            case DnsRecordType.AAAA:
+                json.WriteStringValue(FormatAddress(DnsRData.Data(message, record)));
+                break;
+            case DnsRecordType.CNAME:
+            case DnsRecordType.NS:
+            case DnsRecordType.PTR:
+                n = DnsParser.ReadName(message, record.DataOffset, _name, out _);
+                WriteBytesValue(json, _name.AsSpan(0, n));
+                break;
+            case DnsRecordType.MX:
+                DnsRData.TryReadMx(message, record, out DnsMx mx);
+                n = DnsParser.ReadName(message, mx.ExchangeOffset, _name, out _);
+                WriteBytesValue(json, _name.AsSpan(0, n));
+                break;
+            case DnsRecordType.TXT:
+                foreach (ReadOnlySpan<byte> text in DnsRData.EnumerateText(message, record))
+                    WriteBytesValue(json, text);
+                break;
+            case DnsRecordType.NULL:
+                WriteBytesValue(json, DnsRData.Data(message, record));
+                break;
+            case DnsRecordType.SOA:
+                if (DnsRData.TryReadSoa(message, record, out DnsSoa soa))
+                    WriteSoa(json, in soa, message);
+                break;
+            case DnsRecordType.SRV:
+                if (DnsRData.TryReadSrv(message, record, out DnsSrv srv))
+                    WriteSrv(json, in srv, message);
+                break;
+            case DnsRecordType.SSHFP:
+                if (DnsRData.TryReadSshfp(message, record, out DnsSshfp sshfp))
+                    WriteSshfp(json, in sshfp, message);
+                break;
+        }
+    }
+
+    private void WriteSoa(Utf8JsonWriter json, in DnsSoa soa, ReadOnlySpan<byte> message)
+    {
+        json.WriteStartObject();
+        WriteName(json, "mname"u8, "mname_truncated"u8, message, soa.MNameOffset);
+        WriteName(json, "rname"u8, "rname_truncated"u8, message, soa.RNameOffset);
+        json.WriteNumber("serial"u8, soa.Serial);
+        json.WriteNumber("refresh"u8, soa.Refresh);
+        json.WriteNumber("retry"u8, soa.Retry);
+        json.WriteNumber("expire"u8, soa.Expire);
+        json.WriteNumber("minimum"u8, soa.Minimum);
+        json.WriteEndObject();
+    }
+
+    private void WriteSrv(Utf8JsonWriter json, in DnsSrv srv, ReadOnlySpan<byte> message)
+    {
+        json.WriteStartObject();
+        json.WriteNumber("priority"u8, srv.Priority);
+        json.WriteNumber("weight"u8, srv.Weight);
+        json.WriteNumber("port"u8, srv.Port);
+        int n = DnsParser.ReadName(message, srv.TargetOffset, _name, out _);
+        WriteBytes(json, "name"u8, _name.AsSpan(0, n));
+        json.WriteEndObject();
+    }
+
+    private void WriteSshfp(Utf8JsonWriter json, in DnsSshfp sshfp, ReadOnlySpan<byte> message)
+    {
+        json.WriteStartObject();
+        json.WriteString("fingerprint"u8, Hex(message.Slice(sshfp.FingerprintOffset, sshfp.FingerprintLength), separator: true));
+        json.WriteNumber("algo"u8, sshfp.Algorithm);
+        json.WriteNumber("type"u8, sshfp.FingerprintType);
+        json.WriteEndObject();
+    }
+
+    /// <summary>A name property, plus <paramref name="truncatedName"/>: true when it was cut at <see cref="DnsParser.MaxDnsNameLength"/>.</summary>
+    private void WriteName(Utf8JsonWriter json, ReadOnlySpan<byte> property, ReadOnlySpan<byte> truncatedName, ReadOnlySpan<byte> message, int offset)
+    {
+        int n = DnsParser.ReadName(message, offset, _name, out DnsNameFlags flags);
+        WriteBytes(json, property, _name.AsSpan(0, n));
+        if ((flags & DnsNameFlags.Truncated) != 0)
+            json.WriteBoolean(truncatedName, true);
+    }
+
+    private void WriteType(Utf8JsonWriter json, DnsRecordType type) => json.WriteString("rrtype"u8, TypeName(type));
+
+    /// <summary>The type's mnemonic, or its number (as Suricata writes types it does not name).</summary>
+    private ReadOnlySpan<byte> TypeName(DnsRecordType type)
+    {
+        ReadOnlySpan<byte> name = DnsMnemonics.RecordType(type);
+        if (!name.IsEmpty)
+            return name;
+        Utf8Formatter.TryFormat((ushort)type, _scratch, out int n);
+        return _scratch.AsSpan(0, n);
+    }
+
+    /// <summary>A (dotted quad) or AAAA (eight groups of four hex digits, as Suricata's <c>dns_print_addr</c>).</summary>
+    private ReadOnlySpan<byte> FormatAddress(ReadOnlySpan<byte> address)
+    {
+        Span<byte> output = _scratch;
+        int n = 0;
+        if (address.Length == 4)
+        {
+            for (int i = 0; i < 4; i++)
+            {
+                if (i != 0)
+                    output[n++] = (byte)'.';
+                Utf8Formatter.TryFormat(address[i], output[n..], out int digits);
+                n += digits;
+            }
+
+            return output[..n];
+        }
+
+        for (int i = 0; i < address.Length; i++)
+        {
+            if (i != 0 && (i & 1) == 0)
+                output[n++] = (byte)':';
+            output[n++] = (byte)HexDigits[address[i] >> 4];
+            output[n++] = (byte)HexDigits[address[i] & 0xF];
+        }
+
+        return output[..n];
+    }
+
+    /// <summary>Lower-case hex, optionally with ':' between bytes (SSHFP fingerprints).</summary>
+    private ReadOnlySpan<byte> Hex(ReadOnlySpan<byte> bytes, bool separator)
+    {
+        Span<byte> output = TextBuffer(3 * bytes.Length);
+        int n = 0;
+        for (int i = 0; i < bytes.Length; i++)
+        {
+            if (separator && i != 0)
+                output[n++] = (byte)':';
+            output[n++] = (byte)HexDigits[bytes[i] >> 4];
+            output[n++] = (byte)HexDigits[bytes[i] & 0xF];
+        }
+
+        return output[..n];
+    }
+
+    private void WriteBytes(Utf8JsonWriter json, ReadOnlySpan<byte> property, ReadOnlySpan<byte> bytes) =>
+        json.WriteString(property, AsUtf8(bytes));
+
+    private void WriteBytesValue(Utf8JsonWriter json, ReadOnlySpan<byte> bytes) => json.WriteStringValue(AsUtf8(bytes));
+
+    /// <summary>
+    /// Suricata's <c>set_string_from_bytes</c>: valid UTF-8 unchanged; otherwise ASCII kept and every other byte written
+    /// as <c>\xNN</c> (Utf8JsonWriter would reject invalid UTF-8).
+    /// </summary>
+    private ReadOnlySpan<byte> AsUtf8(ReadOnlySpan<byte> bytes)
+    {
+        if (Utf8.IsValid(bytes))
+            return bytes;
+        Span<byte> output = TextBuffer(4 * bytes.Length);
+        int n = 0;
+        foreach (byte b in bytes)
+        {
+            if (b < 0x80)
+            {
+                output[n++] = b;
+                continue;
+            }
+
+            output[n++] = (byte)'\\';
+            output[n++] = (byte)'x';
+            output[n++] = (byte)HexDigits[b >> 4];
+            output[n++] = (byte)HexDigits[b & 0xF];
+        }
+
+        return output[..n];
+    }
+
+    /// <summary>The text scratch buffer, grown (rarely: NULL or OPT data longer than a name) to hold <paramref name="length"/> bytes.</summary>
+    private Span<byte> TextBuffer(int length)
+    {
+        if (_text.Length < length)
+            _text = new byte[Math.Max(length, 2 * _text.Length)];
+        return _text;
+    }
+}

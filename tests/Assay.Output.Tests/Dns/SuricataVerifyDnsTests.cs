@@ -35,6 +35,8 @@ public class SuricataVerifyDnsTests(ITestOutputHelper output)
         dirs.AddRange(Directory.GetDirectories(Path.Combine(root, "dns")));
         dirs.Sort(StringComparer.Ordinal);
 
+        using JsonDocument schema = JsonDocument.Parse(File.ReadAllText(Corpus.Path("suricata-eve/etc/schema.json")));
+        var schemaProblems = new List<string>();
         int applicable = 0, passed = 0, filtersEvaluated = 0, filtersPassed = 0;
         var failures = new List<string>();
         foreach (string dir in dirs)
@@ -59,6 +61,8 @@ public class SuricataVerifyDnsTests(ITestOutputHelper output)
 
             applicable++;
             List<JsonElement> events = Run(pcap!, DetectionPort(test.Args));
+            foreach (JsonElement e in events)
+                EveSchema.Check(schema.RootElement, e, name, schemaProblems);
             bool ok = true;
             foreach (SuricataVerifyTest.Filter filter in filters)
             {
@@ -82,6 +86,7 @@ public class SuricataVerifyDnsTests(ITestOutputHelper output)
         output.WriteLine($"suricata-verify DNS tests: {passed} of {applicable} applicable pass; filters {filtersPassed} of {filtersEvaluated}");
         foreach (string f in failures)
             output.WriteLine(f);
+        Assert.True(schemaProblems.Count == 0, string.Join("\n", schemaProblems.Distinct().Take(30)));
         Assert.True(applicable > 0);
         Assert.True(passed >= RequiredPassRate * applicable, string.Join("\n", failures));
     }

@@ -91,6 +91,12 @@ public enum Anomaly : ushort
 
     // TCP stream reassembly (stream.*): add new members at the end of this section
     StreamOverlapDifferentData,
+    StreamGap,
+    StreamDepthReached,
+    StreamBufferLimit,
+    StreamSegmentLimit,
+    StreamMemcap,
+    StreamDataAfterFin,
 
     // DNS (dns.*): add new members at the end of this section
     DnsMalformed,

@@ -86,6 +86,12 @@ public static class AnomalyNames
 
         // TCP stream reassembly
         Set(names, Anomaly.StreamOverlapDifferentData, "stream.overlap_different_data");
+        Set(names, Anomaly.StreamGap, "stream.gap");
+        Set(names, Anomaly.StreamDepthReached, "stream.depth_reached");
+        Set(names, Anomaly.StreamBufferLimit, "stream.buffer_limit");
+        Set(names, Anomaly.StreamSegmentLimit, "stream.segment_limit");
+        Set(names, Anomaly.StreamMemcap, "stream.memcap");
+        Set(names, Anomaly.StreamDataAfterFin, "stream.data_after_fin");
 
         // DNS
         Set(names, Anomaly.DnsMalformed, "dns.malformed");

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Assay.Flows;
 using Assay.Protocols.Dns;
 using Assay.Protocols.Tests.Dns;
 using static Assay.Protocols.Tests.Dns.DnsMessageBuilder;
@@ -203,5 +204,37 @@ public class DnsEveWriterTests
 
         // The every-type sample includes an SSHFP answer and types the schema knows; OPT in additionals has its own shape.
         Assert.True(problems.Count == 0, string.Join("\n", problems));
+    }
+    [Fact]
+    public void PrefixesAndDamagedMessagesStillWriteValidJson()
+    {
+        var random = new Random(8180);
+        var messages = new List<byte[]>();
+        foreach (byte[] sample in (byte[][])[DnsSamples.Query(), DnsSamples.CompressedResponse(), DnsSamples.EveryType()])
+        {
+            for (int length = DnsParser.HeaderLength; length <= sample.Length; length++)
+                messages.Add(sample[..length]);
+            for (int i = 0; i < 2000; i++)
+            {
+                byte[] damaged = (byte[])sample.Clone();
+                for (int f = 0; f < 1 + random.Next(6); f++)
+                    damaged[random.Next(damaged.Length)] = (byte)random.Next(256);
+                messages.Add(damaged);
+            }
+        }
+
+        FlowRecord flow = UdpFlow();
+        var reader = new DnsMessageReader();
+        List<JsonElement> events = WriteEvents((eve, dns) =>
+        {
+            foreach (byte[] m in messages)
+            {
+                Assay.Decoding.AnomalySet anomalies = default;
+                if (DnsParser.TryParse(m, ref reader, ref anomalies))
+                    dns.Write(eve, in flow, 0, 1, true, 0, in reader, m);
+            }
+        });
+        Assert.Equal(messages.Count, events.Count);
+        Assert.All(events, e => Assert.Equal(3, e.GetProperty("dns").GetProperty("version").GetInt32()));
     }
 }

@@ -36,7 +36,8 @@ public readonly record struct TcpOverlap(long HeldOffset, long HeldLength, long 
 /// <remarks>
 /// Calls arrive in stream order: every byte from offset 0 up to the end is covered exactly once by an
 /// <see cref="OnData"/> or an <see cref="OnGap"/>, then <see cref="OnEnd"/> comes once. <see cref="OnOverlap"/> and
-/// <see cref="OnAnomaly"/> may come between them.
+/// <see cref="OnAnomaly"/> may come between them, and also just after <see cref="OnEnd"/> when the segment that ended the
+/// stream (at the depth) overlapped different data.
 /// </remarks>
 public interface ITcpStreamSink
 {

@@ -101,12 +101,12 @@ public sealed partial class TcpReassembler
             if (head != 0 && _pool[head].Offset <= state._nextOffset)
             {
                 // A held run starts here: it arrived first, so it wins; the payload's copy of it is only compared.
-                if (!data.IsEmpty)
+                ref SegmentPool.Node node = ref _pool[head];
+                long skip = state._nextOffset - node.Offset;
+                if (!data.IsEmpty && skip < node.Length)
                 {
-                    ref SegmentPool.Node node = ref _pool[head];
-                    int skip = (int)(state._nextOffset - node.Offset);
-                    int n = Math.Min(data.Length, node.Length - skip);
-                    Compare(ref check, state._nextOffset, data[..n], node.Data.Slice(skip, n));
+                    int n = (int)Math.Min(data.Length, node.Length - skip);
+                    Compare(ref check, state._nextOffset, data[..n], node.Data.Slice((int)skip, n));
                     data = data[n..];
                 }
 

@@ -44,6 +44,9 @@ namespace Assay.Flows.Tcp;
 // - RST, or Close at flow end: every held byte is delivered, every hole up to the highest byte seen is skipped.
 // A FIN alone does not skip holes: a retransmission can arrive after the FIN (it does in the lossy lab capture); the FIN
 // is acknowledged once the receiver has every byte, and that ACK skips whatever is still missing.
+// Payload the capture cut off (snap length; the Process overload that takes the wire length) counts as seen but missing:
+// it places the FIN and becomes a gap the same way — Zeek's missed_bytes (retransmit-fast009.pcap: 24,257, as Zeek).
+// A one-byte segment that repeats the last byte delivered is a keep-alive and is ignored (KeepAlives), never compared.
 //
 // FIN/RST. The first FIN's position ends the stream: data after it is dropped (BytesAfterFin, stream.data_after_fin);
 // a FIN behind delivered data is ignored. OnEnd(Fin) comes when every byte before the FIN is delivered or skipped. A RST
@@ -212,6 +215,9 @@ public sealed partial class TcpReassembler
     /// <summary>Payload bytes on the wire that the capture cut off (snap length); they end up as gaps.</summary>
     public long BytesNotCaptured { get; private set; }
 
+    /// <summary>One-byte keep-alive segments (the last byte delivered, sent again), ignored.</summary>
+    public long KeepAlives { get; private set; }
+
     /// <summary>Streams ended, by any reason.</summary>
     public long StreamsEnded { get; private set; }
 
@@ -271,6 +277,14 @@ public sealed partial class TcpReassembler
 
         if (wireLength > payload.Length)
             NoteUncaptured(ref state, offset + payload.Length, offset + wireLength);
+
+        if (payload.Length == 1 && !syn && !fin && offset == state._nextOffset - 1)
+        {
+            // A keep-alive (RFC 9293 §3.8.4): the last byte delivered, sent again, often as one garbage byte. Comparing it
+            // would report different data where there is none (Suricata skips these the same way). It is never a new byte.
+            KeepAlives++;
+            return;
+        }
 
         if (!payload.IsEmpty)
             ProcessData(ref state, offset, payload, timestamp, ref sink);

@@ -81,9 +81,10 @@ public readonly ref struct TlsClientHello
 
     /// <summary>Parses a ClientHello body; never throws.</summary>
     /// <returns>
-    /// <see langword="false"/> when the fixed part or the extensions framing is inconsistent
-    /// (<see cref="Anomaly.TlsHandshakeInvalidLength"/>). A malformed inner list (SNI, ALPN, …) only empties that list and adds
-    /// its anomaly: the hello is still fingerprinted, as Suricata and nDPI do.
+    /// <see langword="false"/> when the fixed part is cut short or the extensions block is longer than the message
+    /// (<see cref="Anomaly.TlsHandshakeInvalidLength"/>). Lesser damage is named and read around, so the hello is still
+    /// fingerprinted as nDPI and Arkime do: an extension overrunning the block ends the list, bytes after the block are
+    /// ignored, a malformed inner list (SNI, ALPN, …) is left empty.
     /// </returns>
     public static bool TryParse(ReadOnlySpan<byte> body, ref AnomalySet anomalies, out TlsClientHello hello)
     {
@@ -102,11 +103,17 @@ public readonly ref struct TlsClientHello
         }
 
         ReadOnlySpan<byte> extensions = default;
-        if (!reader.IsEmpty && (!reader.TryReadVector16(out extensions) || !reader.IsEmpty))
+        if (!reader.IsEmpty)
         {
-            // A trailing byte, or an extensions block longer than the message.
-            anomalies.Add(Anomaly.TlsHandshakeInvalidLength);
-            return false;
+            if (!reader.TryReadVector16(out extensions))
+            {
+                // An extensions block longer than the message: the hello is cut short.
+                anomalies.Add(Anomaly.TlsHandshakeInvalidLength);
+                return false;
+            }
+
+            if (!reader.IsEmpty)
+                anomalies.Add(Anomaly.TlsHandshakeInvalidLength); // bytes after the block: named, ignored
         }
 
         var parsed = new TlsClientHello
@@ -118,18 +125,12 @@ public readonly ref struct TlsClientHello
             CompressionMethods = compression,
             Extensions = extensions,
         };
-        if (!parsed.TryReadExtensions(ref anomalies, out hello))
-        {
-            anomalies.Add(Anomaly.TlsHandshakeInvalidLength);
-            return false;
-        }
-
+        hello = parsed.ReadExtensions(ref anomalies);
         return true;
     }
 
-    private bool TryReadExtensions(ref AnomalySet anomalies, out TlsClientHello hello)
+    private TlsClientHello ReadExtensions(ref AnomalySet anomalies)
     {
-        hello = this;
         bool hasServerName = false;
         ReadOnlySpan<byte> serverName = default, alpn = default, versions = default, groups = default;
         ReadOnlySpan<byte> pointFormats = default, signatureAlgorithms = default;
@@ -167,10 +168,12 @@ public readonly ref struct TlsClientHello
             }
         }
 
+        // An entry overrunning the block ends the list there (as nDPI and Arkime read it); the fingerprints see the
+        // extensions before it.
         if (!extensions.IsValid)
-            return false;
+            anomalies.Add(Anomaly.TlsHandshakeInvalidLength);
 
-        hello = this with
+        return this with
         {
             HasServerName = hasServerName,
             ServerName = serverName,
@@ -180,7 +183,6 @@ public readonly ref struct TlsClientHello
             EcPointFormats = pointFormats,
             SignatureAlgorithms = signatureAlgorithms,
         };
-        return true;
     }
 
     /// <summary>

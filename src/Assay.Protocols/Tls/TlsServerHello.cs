@@ -15,8 +15,9 @@ namespace Assay.Protocols.Tls;
 ///       Extension extensions&lt;6..2^16-1&gt;;
 ///   } ServerHello;
 /// </code>
-/// TLS 1.3 drafts up to 21 (legacy_version 0x7Fxx) had neither the session id nor the compression method. A
-/// HelloRetryRequest is a ServerHello whose random is SHA-256("HelloRetryRequest") (§4.1.3).
+/// TLS 1.3 drafts up to 21 had neither the session id nor the compression method: drafts 16–21 put 0x7Fxx in the version
+/// field, drafts before 16 put 0x0304 there (which the final RFC never does: it sends 0x0303 and supported_versions).
+/// A HelloRetryRequest is a ServerHello whose random is SHA-256("HelloRetryRequest") (§4.1.3).
 /// </summary>
 public readonly ref struct TlsServerHello
 {
@@ -40,8 +41,15 @@ public readonly ref struct TlsServerHello
 
     public ReadOnlySpan<byte> EcPointFormats { get; private init; }
 
-    /// <summary>The negotiated version: supported_versions when present (TLS 1.3), else legacy_version.</summary>
-    public ushort NegotiatedVersion => SelectedVersion != 0 ? SelectedVersion : LegacyVersion;
+    /// <summary>
+    /// The negotiated version: supported_versions when present (TLS 1.3), else legacy_version, except that a bare 0x0304
+    /// there marks a draft before 16 and reads as <see cref="TlsVersion.Tls13PreDraft16"/> (as Suricata reports it).
+    /// </summary>
+    public ushort NegotiatedVersion =>
+        SelectedVersion != 0 ? SelectedVersion : LegacyVersion == TlsVersion.Tls13 ? TlsVersion.Tls13PreDraft16 : LegacyVersion;
+
+    /// <summary>The TLS 1.3 draft layout: no legacy_session_id_echo, no legacy_compression_method.</summary>
+    private static bool HasDraftLayout(ushort version) => version == TlsVersion.Tls13 || TlsVersion.IsTls13Draft(version);
 
     public bool IsHelloRetryRequest => Random.SequenceEqual(HelloRetryRequestRandom);
 
@@ -53,7 +61,7 @@ public readonly ref struct TlsServerHello
     ];
 
     /// <summary>Parses a ServerHello body; never throws.</summary>
-    /// <returns><see langword="false"/> when the fixed part or the extensions framing is inconsistent.</returns>
+    /// <returns><see langword="false"/> when the fixed part is cut short or the extensions block is longer than the message.</returns>
     public static bool TryParse(ReadOnlySpan<byte> body, ref AnomalySet anomalies, out TlsServerHello hello)
     {
         hello = default;
@@ -62,20 +70,26 @@ public readonly ref struct TlsServerHello
         byte compression = 0;
         if (!reader.TryReadUInt16(out ushort version)
             || !reader.TryReadBytes(RandomLength, out ReadOnlySpan<byte> random)
-            || (!TlsVersion.IsTls13Draft(version)
+            || (!HasDraftLayout(version)
                 && (!reader.TryReadVector8(out sessionId) || sessionId.Length > MaxSessionIdLength))
             || !reader.TryReadUInt16(out ushort cipherSuite)
-            || (!TlsVersion.IsTls13Draft(version) && !reader.TryReadByte(out compression)))
+            || (!HasDraftLayout(version) && !reader.TryReadByte(out compression)))
         {
             anomalies.Add(Anomaly.TlsHandshakeInvalidLength);
             return false;
         }
 
         ReadOnlySpan<byte> extensions = default;
-        if (!reader.IsEmpty && (!reader.TryReadVector16(out extensions) || !reader.IsEmpty))
+        if (!reader.IsEmpty)
         {
-            anomalies.Add(Anomaly.TlsHandshakeInvalidLength);
-            return false;
+            if (!reader.TryReadVector16(out extensions))
+            {
+                anomalies.Add(Anomaly.TlsHandshakeInvalidLength);
+                return false;
+            }
+
+            if (!reader.IsEmpty)
+                anomalies.Add(Anomaly.TlsHandshakeInvalidLength);
         }
 
         ushort selected = 0;
@@ -112,11 +126,9 @@ public readonly ref struct TlsServerHello
             }
         }
 
+        // As for the ClientHello: an overrunning entry ends the list, the hello stands.
         if (!walker.IsValid)
-        {
             anomalies.Add(Anomaly.TlsHandshakeInvalidLength);
-            return false;
-        }
 
         hello = new TlsServerHello
         {

@@ -11,6 +11,9 @@ public static class TlsVersion
     public const ushort Tls12 = 0x0303;
     public const ushort Tls13 = 0x0304;
 
+    /// <summary>A TLS 1.3 draft before 16 (0x7F01, Suricata's <c>TLS_VERSION_13_PRE_DRAFT16</c>): those sent 0x0304 as the version.</summary>
+    public const ushort Tls13PreDraft16 = 0x7F01;
+
     /// <summary>TLS 1.3 drafts 16..28 were 0x7F10..0x7F1C; drafts before 16 used 0x7F01..0x7F0F (Suricata lumps them).</summary>
     private const ushort Tls13DraftBase = 0x7F00;
 
@@ -41,7 +44,7 @@ public static class TlsVersion
         _ => "0x" + version.ToString("x4", System.Globalization.CultureInfo.InvariantCulture),
     };
 
-    /// <summary>TLS 1.3 draft versions (0x7Fxx, 0xFBxx), whose ServerHello had no session id or compression method.</summary>
+    /// <summary>TLS 1.3 draft versions (0x7Fxx, 0xFBxx) as sent in the version field of drafts 16–21.</summary>
     public static bool IsTls13Draft(ushort version) => (version >> 8) is 0x7F or 0xFB;
 
     private static readonly string[] s_draftNames =

@@ -29,6 +29,9 @@ internal static class TcpStreams
 
         internal uint? InitialSequence { get; set; }
 
+        /// <summary>This side sent a SYN without ACK: it is the client.</summary>
+        public bool SentSyn { get; internal set; }
+
         internal List<(uint Sequence, byte[] Data)> Segments { get; } = [];
 
         /// <summary>
@@ -131,6 +134,7 @@ internal static class TcpStreams
                     }
 
                     direction.InitialSequence = packet.TcpSequence;
+                    direction.SentSyn |= !ack;
                 }
 
                 if (packet.PayloadLength > 0)

@@ -95,11 +95,22 @@ public class TlsClientHelloTests
     }
 
     [Fact]
-    public void RejectsAnExtensionOverrunningTheBlock()
+    public void AnExtensionOverrunningTheBlockEndsTheListWithAnAnomaly()
     {
-        byte[] body = Concat(ClientHelloBody(TlsVersion.Tls12, [47], null), Vector16([0, 16, 0, 9, 1]));
+        byte[] body = Concat(ClientHelloBody(TlsVersion.Tls12, [47], null), Vector16(Concat(Empty(0x0017), [0, 16, 0, 9, 1])));
         AnomalySet anomalies = default;
-        Assert.False(TlsClientHello.TryParse(body, ref anomalies, out _));
+        Assert.True(TlsClientHello.TryParse(body, ref anomalies, out TlsClientHello hello));
         Assert.True(anomalies.Contains(Anomaly.TlsHandshakeInvalidLength));
+        Assert.Equal("771,47,23,,", TlsFingerprint.Ja3(hello));
+    }
+
+    [Fact]
+    public void BytesAfterTheExtensionsBlockAreNamedAndIgnored()
+    {
+        byte[] body = Concat(ClientHelloBody(TlsVersion.Tls12, [47], [Empty(0x0017)]), [0xEE]);
+        AnomalySet anomalies = default;
+        Assert.True(TlsClientHello.TryParse(body, ref anomalies, out TlsClientHello hello));
+        Assert.True(anomalies.Contains(Anomaly.TlsHandshakeInvalidLength));
+        Assert.Equal("771,47,23,,", TlsFingerprint.Ja3(hello));
     }
 }

@@ -57,6 +57,17 @@ public class TlsServerHelloTests
     }
 
     [Fact]
+    public void ReadsAPreDraft16HelloWhoseVersionFieldSays0304()
+    {
+        // TLS 1.3 draft 14 (suricata-verify tls13-draft14): 0x0304, random, cipher_suite, extensions.
+        byte[] body = Concat(UInt16(TlsVersion.Tls13), new byte[32], UInt16(0xc02b), Vector16(Extension(0x0028, [0, 23])));
+        AnomalySet anomalies = default;
+        Assert.True(TlsServerHello.TryParse(body, ref anomalies, out TlsServerHello hello));
+        Assert.Equal(0xc02b, hello.CipherSuite);
+        Assert.Equal("TLS 1.3 draft-<16", TlsVersion.GetName(hello.NegotiatedVersion));
+    }
+
+    [Fact]
     public void RejectsTruncatedHellos()
     {
         byte[] body = ServerHelloBody(TlsVersion.Tls12, 47, [Empty(0xff01)]);

@@ -444,8 +444,10 @@ public sealed partial class TcpReassembler
         while (!bytes.IsEmpty)
         {
             // A run that continues the one before it is likely a stream of segments after a hole: give it a large block.
-            int size = contiguous ? SegmentPool.LargeBlock : SegmentPool.BlockSizeFor(bytes.Length);
-            int node = _pool.Allocate(offset, size);
+            int fit = SegmentPool.BlockSizeFor(bytes.Length);
+            int node = _pool.Allocate(offset, contiguous ? SegmentPool.LargeBlock : fit);
+            if (node == 0 && contiguous && fit < SegmentPool.LargeBlock)
+                node = _pool.Allocate(offset, fit);   // near the budget: the exact fit may still pass
             if (node == 0)
             {
                 MemcapHits++;
@@ -526,6 +528,13 @@ public sealed partial class TcpReassembler
     {
         if (_options.RetainBytes == 0)
             return;
+        if (data.Length > _options.RetainBytes)
+        {
+            // Only the last RetainBytes can be kept anyway.
+            int skip = data.Length - _options.RetainBytes;
+            data = data[skip..];
+            offset += skip;
+        }
 
         int tail = state._retainedTail;
         bool contiguous = tail != 0 && _pool[tail].End == offset;
@@ -545,7 +554,8 @@ public sealed partial class TcpReassembler
                 break;
             }
 
-            int node = _pool.Allocate(offset, contiguous ? SegmentPool.LargeBlock : SegmentPool.BlockSizeFor(data.Length));
+            int size = contiguous ? SegmentPool.LargeBlock : SegmentPool.BlockSizeFor(data.Length);
+            int node = RetainedBlockBytes + size <= _retainBudget ? _pool.Allocate(offset, size) : 0;
             if (node == 0)
             {
                 RetainSkippedBytes += data.Length;
@@ -582,6 +592,11 @@ public sealed partial class TcpReassembler
             state._retainedBytes += node.Length;
             FreeNode(ref state, index);
         }
+        else if (RetainedBlockBytes + node.Block.Length > _retainBudget)
+        {
+            RetainSkippedBytes += node.Length;
+            FreeNode(ref state, index);
+        }
         else
         {
             state._retainedBytes += node.Length;
@@ -593,6 +608,7 @@ public sealed partial class TcpReassembler
 
     private void LinkRetained(ref TcpStreamState state, int index)
     {
+        RetainedBlockBytes += _pool[index].Block.Length;
         _pool[index].Next = 0;
         if (state._retainedTail != 0)
             _pool[state._retainedTail].Next = index;
@@ -655,6 +671,7 @@ public sealed partial class TcpReassembler
         if (state._retainedTail == head)
             state._retainedTail = 0;
         state._retainedBytes -= _pool[head].Length;
+        RetainedBlockBytes -= _pool[head].Block.Length;
         FreeNode(ref state, head);
         return true;
     }

@@ -27,8 +27,10 @@ namespace Assay.Flows.Tcp;
 //   packed into the same block), held until the hole before them fills or is skipped.
 //
 // Overlap policy: FIRST DATA WINS. Every stream byte keeps the first version seen; a later segment only fills holes. This is
-// Suricata's "first" policy (its default "bsd" differs only when a later segment starts before an earlier one), the same
-// rule our Defragmenter follows. A segment whose bytes were all seen is a retransmission (Retransmissions, dropped). A
+// Suricata's "first" policy (its default, "bsd", also keeps held data, except — as target-based reassembly describes BSD
+// stacks — where a later segment starts before it), and the rule our Defragmenter follows. First-wins is the simplest rule
+// that makes the delivered stream independent of retransmission timing, and the anomaly flags the cases where an end host
+// with another policy could have seen different bytes. A segment whose bytes were all seen is a retransmission (Retransmissions, dropped). A
 // segment that is partly new is an overlap (Overlaps). Where overlapping bytes differ from the held/delivered ones, the
 // segment raises stream.overlap_different_data: ITcpStreamSink.OnOverlap with both positions (held offset/length, new
 // offset/length, first differing offset) — the insertion/evasion signal, whichever version the end host kept.
@@ -51,7 +53,8 @@ namespace Assay.Flows.Tcp;
 // FIN/RST. The first FIN's position ends the stream: data after it is dropped (BytesAfterFin, stream.data_after_fin);
 // a FIN behind delivered data is ignored. OnEnd(Fin) comes when every byte before the FIN is delivered or skipped. A RST
 // delivers what is held, skips holes, and ends the stream (OnEnd(Rst)); its payload is ignored. After the end everything is
-// counted and ignored (BytesAfterEnd). OnEnd comes exactly once per direction: Fin, Rst, DepthReached or Closed.
+// counted and ignored (BytesAfterEnd). OnEnd comes exactly once per direction: Fin, Rst, DepthReached or Closed (never
+// after Discard, which frees a direction silently).
 //
 // Depth and carving. Delivery stops at the direction's limit, initially ParseDepth (default 1 MiB). OnData returns the
 // offset up to which the consumer wants delivery to go on (e.g. an HTTP parser that has just read Content-Length); the
@@ -67,7 +70,9 @@ namespace Assay.Flows.Tcp;
 //   MaxSegmentsPerDirection       4096     pool nodes; forces a gap                 stream.segment_limit  SegmentLimitHits
 //   SegmentPool.Budget          128 MiB    per worker (all its flows); the segment  stream.memcap         MemcapHits
 //                                          is dropped (after freeing the direction's retained bytes)
-//   RetainBytes                  64 KiB    per direction, delivered bytes kept for overlap checks until ACKed
+//   RetainBytes                  64 KiB    per direction, delivered bytes kept for overlap checks until ACKed; all
+//                                          flows' retained blocks use at most half the budget (RetainSkippedBytes), so
+//                                          one-sided captures (no ACKs) cannot starve out-of-order buffering
 // 4 MiB is above the window a default Linux receiver advertises (tcp_rmem max 6 MiB, about half of it offered as window),
 // so a single loss in a fast download is repaired by its retransmission before the cap forces a gap.
 //
@@ -112,10 +117,15 @@ public sealed partial class TcpReassembler
     /// <summary>The node count lives in a <see cref="ushort"/> in <see cref="TcpStreamState"/>.</summary>
     private const int MaxSegmentsLimit = ushort.MaxValue;
 
+    /// <summary>Retained (already delivered) bytes of all flows may use at most 1/this of the pool's budget, so one-sided
+    /// flows (no ACKs to free them) never starve out-of-order buffering.</summary>
+    private const int RetainShareOfBudget = 2;
+
     private readonly TcpReassemblerOptions _options;
     private readonly SegmentPool _pool;
     private readonly long _carveLimit;
     private readonly int _maxSegments;
+    private readonly long _retainBudget;
 
     public TcpReassembler()
         : this(TcpReassemblerOptions.Default, new SegmentPool())
@@ -142,6 +152,7 @@ public sealed partial class TcpReassembler
         _pool = pool;
         _carveLimit = Math.Max(options.ParseDepth, options.CarveLimit);
         _maxSegments = Math.Min(options.MaxSegmentsPerDirection, MaxSegmentsLimit);
+        _retainBudget = pool.Budget / RetainShareOfBudget;
     }
 
     public TcpReassemblerOptions Options => _options;
@@ -200,8 +211,11 @@ public sealed partial class TcpReassembler
     /// <summary>Bytes dropped at <see cref="MemcapHits"/>.</summary>
     public long MemcapDroppedBytes { get; private set; }
 
-    /// <summary>Delivered bytes not retained for overlap checks because the budget was spent.</summary>
+    /// <summary>Delivered bytes not retained for overlap checks because the retention share of the budget was spent.</summary>
     public long RetainSkippedBytes { get; private set; }
+
+    /// <summary>Block bytes held for retained (delivered) bytes now, across this reassembler's flows.</summary>
+    public long RetainedBlockBytes { get; private set; }
 
     /// <summary>Bytes before stream offset 0 (sent before the SYN's sequence number, or before a mid-stream pickup).</summary>
     public long BytesBeforeStart { get; private set; }

@@ -576,6 +576,28 @@ public class TcpReassemblerTests
     }
 
     [Fact]
+    public void RetainedBytesUseAtMostHalfTheBudgetSoBufferingNeverStarves()
+    {
+        var pool = new SegmentPool(budget: 2 * SegmentPool.LargeBlock);
+        var reassembler = new TcpReassembler(TcpReassemblerOptions.Default, pool);
+        var oneSided = new Direction(reassembler).Syn();       // no ACKs ever: nothing frees its retained bytes
+        for (int i = 0; i < 40; i++)
+            oneSided.At(i * 1000, new byte[1000]);
+        Assert.InRange(reassembler.RetainedBlockBytes, 1, pool.Budget / 2);
+        Assert.True(reassembler.RetainSkippedBytes > 0);
+
+        var lossy = new Direction(reassembler).Syn(7777);
+        lossy.At(1000, new byte[10_000]);                       // out of order: needs the other half
+        Assert.Equal(0, reassembler.MemcapHits);
+        Assert.Equal(10_000, lossy.State.BufferedBytes);
+
+        oneSided.Close();
+        lossy.Close();
+        Assert.Equal(0, reassembler.RetainedBlockBytes);
+        Assert.Equal(0, pool.BytesInUse);
+    }
+
+    [Fact]
     public void EachAnomalyIsReportedOncePerDirection()
     {
         var d = new Direction().Syn();

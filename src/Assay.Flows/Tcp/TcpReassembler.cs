@@ -390,8 +390,7 @@ public sealed partial class TcpReassembler
 
         state._flags |= TcpStreamState.StreamFlags.Fin;
         state._finOffset = finOffset;
-        if (finOffset > state._highestOffset)
-            state._highestOffset = finOffset;
+        state._highestOffset = finOffset;   // nothing past the FIN is stream data: holes are skipped up to it, never beyond
         if (state._pendingHead != 0)
             TrimPendingFrom(ref state, finOffset, ref sink);
     }

@@ -343,6 +343,18 @@ public class TcpReassemblerTests
     }
 
     [Fact]
+    public void CloseAfterAFinSkipsHolesOnlyUpToTheFin()
+    {
+        var d = new Direction().Syn();
+        d.At(10, "zzz");
+        d.At(1, "bc", Data | TcpFlags.Fin);
+        d.Close();
+        Assert.Equal([(0L, 1L)], d.Log.Gaps);
+        Assert.Equal((TcpStreamEnd.Fin, 3L), (d.Log.End, d.Log.EndOffset));
+        Assert.Equal("\0bc", d.Log.Text);
+    }
+
+    [Fact]
     public void FinBehindDeliveredBytesIsIgnored()
     {
         var d = new Direction().Syn();

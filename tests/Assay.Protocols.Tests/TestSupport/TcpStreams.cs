@@ -155,7 +155,7 @@ internal static class TcpStreams
         return string.CompareOrdinal(x, y) <= 0 ? $"{x} {y}" : $"{y} {x}";
     }
 
-    private static string Format(UInt128 address, byte version)
+    public static string Format(UInt128 address, byte version)
     {
         Span<byte> bytes = stackalloc byte[16];
         System.Buffers.Binary.BinaryPrimitives.WriteUInt128BigEndian(bytes, address);

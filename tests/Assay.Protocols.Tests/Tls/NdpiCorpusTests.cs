@@ -1,7 +1,5 @@
-using System.Buffers;
 using System.Net;
 using System.Text.RegularExpressions;
-using Assay.Decoding;
 using Assay.Protocols.Tests.TestSupport;
 using Assay.Protocols.Tls;
 using Assay.Tests;
@@ -41,58 +39,18 @@ public class NdpiCorpusTests(ITestOutputHelper output)
     private static readonly Regex s_ja3 = new(@"\[JA3C: ([0-9a-f]{32})", RegexOptions.CultureInvariant);
     private static readonly Regex s_ja4 = new(@"\[JA4: (t[0-9a-z]{9}_[0-9a-f]{12}_[0-9a-f]{12})", RegexOptions.CultureInvariant);
 
-    /// <summary>The first ClientHello of a direction.</summary>
-    private sealed class Seen
-    {
-        public string? Ja3Hash;
-        public string? Ja3;
-        public string? Ja4;
-        public string? Ja4Raw;
-        public string? ServerName;
-        public List<string> Alpns { get; } = [];
-    }
-
-    private readonly struct FirstHelloSink(Seen seen) : ITlsHandshakeSink
-    {
-        public void OnHandshakeMessage(TlsHandshakeType type, ReadOnlySpan<byte> body)
-        {
-        }
-
-        public void OnClientHello(in TlsClientHello hello, ref AnomalySet anomalies)
-        {
-            if (seen.Ja4 is not null)
-                return;
-            seen.Ja3 = TlsFingerprint.Ja3(hello);
-            seen.Ja3Hash = TlsFingerprint.Ja3Hash(hello);
-            seen.Ja4 = TlsFingerprint.Ja4(hello);
-            seen.Ja4Raw = TlsFingerprint.Ja4Raw(hello);
-            seen.ServerName = hello.HasServerName ? System.Text.Encoding.Latin1.GetString(hello.ServerName) : null;
-            var alpn = new TlsAlpnReader(hello.AlpnProtocols);
-            while (alpn.TryReadNext(out ReadOnlySpan<byte> protocol))
-                seen.Alpns.Add(System.Text.Encoding.Latin1.GetString(protocol));
-        }
-
-        public void OnServerHello(in TlsServerHello hello, ref AnomalySet anomalies)
-        {
-        }
-
-        public void OnCertificates(in TlsCertificateList certificates, ref AnomalySet anomalies)
-        {
-        }
-    }
-
     /// <summary>
     /// The first ClientHello of a stream that starts with TLS, or (STARTTLS, RDP, …) of the TLS that starts later: a
     /// protocol-aware caller hands the parser the bytes after the upgrade; here the first place that looks like TLS does.
     /// </summary>
-    private static Seen? FirstClientHello(byte[] stream, out bool later)
+    internal static ClientHelloCapture? FirstClientHello(byte[] stream, out bool later)
     {
         later = false;
-        if (FirstClientHello(stream) is { } seen)
+        if (ClientHelloCapture.Read(stream) is { } seen)
             return seen;
         for (int offset = 1; offset < stream.Length; offset++)
         {
-            if (TlsDetector.LooksLikeTls(stream.AsSpan(offset)) && FirstClientHello(stream[offset..]) is { } upgraded)
+            if (TlsDetector.LooksLikeTls(stream.AsSpan(offset)) && ClientHelloCapture.Read(stream.AsSpan(offset)) is { } upgraded)
             {
                 later = true;
                 return upgraded;
@@ -102,26 +60,8 @@ public class NdpiCorpusTests(ITestOutputHelper output)
         return null;
     }
 
-    private static Seen? FirstClientHello(byte[] stream)
-    {
-        var seen = new Seen();
-        var sink = new FirstHelloSink(seen);
-        TlsParserState state = default;
-        AnomalySet anomalies = default;
-        var reader = new SequenceReader<byte>(new ReadOnlySequence<byte>(stream));
-        while (seen.Ja4 is null
-            && TlsHandshakeParser.TryReadRecord(ref reader, ref state, ref sink, ref anomalies) == OperationStatus.Done
-            && !state.IsDone)
-        {
-            anomalies.Clear();
-        }
-
-        state.Reset();
-        return seen.Ja4 is null ? null : seen;
-    }
-
     /// <summary>Our JA4 with nDPI 4.11's three deviations from the spec applied (see the class remarks).</summary>
-    private static string AsNdpi(Seen seen)
+    internal static string AsNdpi(ClientHelloCapture seen)
     {
         string ours = seen.Ja4!;
         bool ipSni = seen.ServerName is not null && IPAddress.TryParse(seen.ServerName, out _);
@@ -150,23 +90,8 @@ public class NdpiCorpusTests(ITestOutputHelper output)
 
         int flows = 0, badAddress = 0, upgraded = 0, ja3Compared = 0, ja3Equal = 0, ja4Equal = 0, ja4Explained = 0, ja4SniDifference = 0, ja4AlpnDifference = 0, ja4EmptyListDifference = 0, missing = 0;
         var unexplained = new List<string>();
-        string resultDirectory = Corpus.Path("ndpi/default/result");
-        foreach (string outFile in Directory.GetFiles(resultDirectory, "*.out").Order(StringComparer.Ordinal))
+        foreach ((string pcap, List<(string? Key, string? Ja3, string? Ja4)> expected) in Expectations())
         {
-            var expected = new List<(string? Key, string? Ja3, string? Ja4)>();
-            foreach (string line in File.ReadLines(outFile))
-            {
-                Match flow = s_flowLine.Match(line);
-                Match ja4 = s_ja4.Match(line);
-                Match ja3 = s_ja3.Match(line);
-                if (flow.Success && (ja4.Success || ja3.Success))
-                    expected.Add((EndpointKey(flow.Groups[1].Value, flow.Groups[2].Value), ja3.Success ? ja3.Groups[1].Value : null, ja4.Success ? ja4.Groups[1].Value : null));
-            }
-
-            if (expected.Count == 0)
-                continue;
-
-            string pcap = Path.Combine(Corpus.Path("ndpi/default/pcap"), Path.GetFileNameWithoutExtension(outFile));
             Dictionary<string, TcpStreams.Connection>? connections = TcpStreams.Read(pcap);
             Assert.NotNull(connections);
             foreach ((string? key, string? ja3, string? ja4) in expected)
@@ -178,7 +103,7 @@ public class NdpiCorpusTests(ITestOutputHelper output)
                     continue;
                 }
 
-                Seen? seen = null;
+                ClientHelloCapture? seen = null;
                 if (connections.TryGetValue(key, out TcpStreams.Connection? connection))
                 {
                     seen = FirstClientHello(connection.First.Stream(), out bool later) ?? FirstClientHello(connection.Second.Stream(), out later);
@@ -241,6 +166,26 @@ public class NdpiCorpusTests(ITestOutputHelper output)
         Assert.Equal(ja3Compared, ja3Equal);
         Assert.Equal(flows, ja4Equal + ja4Explained + missing + badAddress);
         Assert.Empty(unexplained);
+    }
+
+    /// <summary>Each capture with TCP flows that ndpiReader gave a JA3C or JA4, and those flows (key null: address misprinted).</summary>
+    internal static IEnumerable<(string Pcap, List<(string? Key, string? Ja3, string? Ja4)> Flows)> Expectations()
+    {
+        foreach (string outFile in Directory.GetFiles(Corpus.Path("ndpi/default/result"), "*.out").Order(StringComparer.Ordinal))
+        {
+            var expected = new List<(string? Key, string? Ja3, string? Ja4)>();
+            foreach (string line in File.ReadLines(outFile))
+            {
+                Match flow = s_flowLine.Match(line);
+                Match ja4 = s_ja4.Match(line);
+                Match ja3 = s_ja3.Match(line);
+                if (flow.Success && (ja4.Success || ja3.Success))
+                    expected.Add((EndpointKey(flow.Groups[1].Value, flow.Groups[2].Value), ja3.Success ? ja3.Groups[1].Value : null, ja4.Success ? ja4.Groups[1].Value : null));
+            }
+
+            if (expected.Count > 0)
+                yield return (Path.Combine(Corpus.Path("ndpi/default/pcap"), Path.GetFileNameWithoutExtension(outFile)), expected);
+        }
     }
 
     /// <summary>

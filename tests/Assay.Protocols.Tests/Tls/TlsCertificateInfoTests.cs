@@ -84,12 +84,13 @@ public class TlsCertificateInfoTests
     [Fact]
     public void KeepsMultiValuedRdnsAndUnknownAttributes()
     {
-        // RDNSequence: { DC=example } { 1.2.3.4=x (UTF8String) } { CN=a, OU=b }.
+        // RDNSequence: { DC=example } { 1.2.3.4=x (UTF8String) } { O=T61 (TeletexString) } { CN=a, OU=b }.
         var writer = new AsnWriter(AsnEncodingRules.DER);
         using (writer.PushSequence())
         {
             WriteRdn(writer, ("0.9.2342.19200300.100.1.25", "example", UniversalTagNumber.IA5String));
             WriteRdn(writer, ("1.2.3.4", "x", UniversalTagNumber.UTF8String));
+            WriteRdn(writer, ("2.5.4.10", "T61", UniversalTagNumber.T61String));
             WriteRdn(writer, ("2.5.4.3", "a", UniversalTagNumber.UTF8String), ("2.5.4.11", "b", UniversalTagNumber.PrintableString));
         }
 
@@ -99,7 +100,23 @@ public class TlsCertificateInfoTests
         TlsCertificateInfo info = TlsCertificateInfo.Read(der, ref anomalies);
 
         Assert.Equal(0, anomalies.Count);
-        Assert.Equal("DC=example, 1.2.3.4=x, CN=a + OU=b", info.Subject);
+        Assert.Equal("DC=example, 1.2.3.4=x, O=T61, CN=a + OU=b", info.Subject);
         Assert.Equal("01", info.Serial);
+    }
+
+    [Fact]
+    public void DamagedCertificatesNeverThrow()
+    {
+        byte[] der = SelfSigned("CN=x, O=y, C=HU", [5], "a.example");
+        var random = new Random(11);
+        for (int round = 0; round < 500; round++)
+        {
+            byte[] damaged = (byte[])der.Clone();
+            for (int e = random.Next(1, 4); e > 0; e--)
+                damaged[random.Next(damaged.Length)] = (byte)random.Next(256);
+            AnomalySet anomalies = default;
+            TlsCertificateInfo info = TlsCertificateInfo.Read(damaged, ref anomalies);
+            Assert.Equal(59, info.Sha1Fingerprint.Length);
+        }
     }
 }

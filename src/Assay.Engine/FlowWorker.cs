@@ -16,6 +16,7 @@ internal sealed class FlowWorker : IDisposable
 
     private readonly FlowTable _table;
     private readonly EveFormatter _eve;
+    private readonly App.AppLayer _app;
     private readonly AnalysisOptions _options;
     private long _nextSweep = long.MinValue;
 
@@ -25,6 +26,7 @@ internal sealed class FlowWorker : IDisposable
         _options = options;
         _table = new FlowTable(options.Timeouts, Math.Max(1, options.MaxFlows / Math.Max(1, options.Workers)));
         _eve = new EveFormatter(sink);
+        _app = new App.AppLayer(_eve);
     }
 
     public int Id { get; }
@@ -51,21 +53,29 @@ internal sealed class FlowWorker : IDisposable
 
     /// <summary>One packet: its flow, and an EVE anomaly event for each anomaly it raised.</summary>
     /// <param name="frame">The packet's bytes (for the stream stages to come; flows need only <paramref name="packet"/>).</param>
-    public void ProcessPacket(in DecodedPacket packet, in AnomalySet anomalies, long timestamp, long number, bool hasFlow, ReadOnlySpan<byte> frame)
+    public void ProcessPacket(in DecodedPacket packet, in AnomalySet decodeAnomalies, long timestamp, long number, bool hasFlow, ReadOnlySpan<byte> frame)
     {
         long flowId = 0;
+        AnomalySet anomalies = decodeAnomalies;
+        int decodeCount = anomalies.Count;   // the rest are the application layer's
         if (hasFlow)
         {
             var sink = new Sink(this);
             FlowLookup lookup = _table.Track(in packet, frame.Length, timestamp, number, ref sink);
             if (lookup.Index != FlowTable.NoFlow)
-                flowId = _table[lookup.Index].FlowId;
+            {
+                ref FlowRecord flow = ref _table[lookup.Index];
+                flowId = flow.FlowId;
+                _app.OnPacket(ref flow, in packet, lookup.ToServer, frame, timestamp, number, ref anomalies);
+                for (int a = decodeCount; a < anomalies.Count; a++)
+                    Stats.Anomalies[(int)anomalies[a]]++;
+            }
         }
 
         if (anomalies.Count != 0 && _options.AnomalyEvents)
         {
             for (int a = 0; a < anomalies.Count; a++)
-                _eve.WriteAnomaly(timestamp, number, in packet, flowId, anomalies[a], "decode"u8);
+                _eve.WriteAnomaly(timestamp, number, in packet, flowId, anomalies[a], a < decodeCount ? "decode"u8 : "applayer"u8);
         }
     }
 
@@ -107,6 +117,7 @@ internal sealed class FlowWorker : IDisposable
         ulong packets = flow.PacketsToServer + flow.PacketsToClient;
         Tally(flow.ClientAddress, flow.IPVersion == 6, bytes, packets);
         Tally(flow.ServerAddress, flow.IPVersion == 6, bytes, packets);
+        _app.OnFlowEnd(ref flow);
         _eve.WriteFlow(in flow);
     }
 

@@ -74,6 +74,12 @@ public struct FlowRecord
     public TcpConnectionState TcpState;
     public FlowEndReason EndReason;
 
+    /// <summary>The application protocol decided for the flow (an <c>Assay.Protocols.AppProtocol</c> value; 0 = none yet).</summary>
+    public byte AppProtocol;
+
+    /// <summary>The worker's application-layer state for this flow: 0 = none, else its slot + 1.</summary>
+    public int AppSlot;
+
     public readonly bool IsTcp => Protocol == (byte)IpProtocol.Tcp;
 
     public readonly bool BothDirectionsSeen => PacketsToServer != 0 && PacketsToClient != 0;

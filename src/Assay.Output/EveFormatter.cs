@@ -152,6 +152,9 @@ public sealed class EveFormatter : IDisposable
         if (ports)
             _json.WriteNumber("dest_port"u8, flow.ServerPort);
         WriteProto(flow.Protocol);
+        ReadOnlySpan<byte> appProto = Assay.Protocols.AppProtocolNames.Get((Assay.Protocols.AppProtocol)flow.AppProtocol);
+        if (!appProto.IsEmpty)
+            _json.WriteString("app_proto"u8, appProto);
         if (icmp)
         {
             _json.WriteNumber("icmp_type"u8, flow.IcmpType);

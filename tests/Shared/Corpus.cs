@@ -5,8 +5,13 @@ internal static class Corpus
 {
     private static readonly Lazy<string?> s_root = new(Find);
 
-    /// <summary>The corpus folder, or <see langword="null"/> when this checkout has none beside it.</summary>
-    public static string? Root => s_root.Value;
+    /// <summary>
+    /// The corpus folder, or <see langword="null"/> when this checkout has none beside it (corpus tests then return early).
+    /// Under CI (<c>CI=true</c>) a missing corpus is an error, so oracle tests can never pass without their oracle.
+    /// </summary>
+    public static string? Root => s_root.Value ?? (Environment.GetEnvironmentVariable("CI") == "true"
+        ? throw new InvalidOperationException("../shared/corpus was not found beside the project (set ASSAY_CORPUS)")
+        : null);
 
     public static string Path(string relative) =>
         System.IO.Path.Combine(Root ?? throw new InvalidOperationException("../shared/corpus was not found beside the project"), relative);

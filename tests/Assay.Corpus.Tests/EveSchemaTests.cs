@@ -15,6 +15,8 @@ public class EveSchemaTests(ITestOutputHelper output)
         "suricata-verify/tests/decode-too-small/input.pcap",
         "suricata-verify/tests/decode-sll2-01/input.pcap",
         "zeek/Traces/tcp/ctu-64702-888.pcap",
+        "zeek/Traces/tls/ecdhe.pcap",
+        "zeek/Traces/tls/client-certificate.pcap",
     };
 
     [Theory]

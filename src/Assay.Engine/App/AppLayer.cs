@@ -1,9 +1,13 @@
+using System.Buffers;
 using Assay.Decoding;
 using Assay.Flows;
+using Assay.Flows.Tcp;
 using Assay.Output;
 using Assay.Output.Dns;
+using Assay.Output.Tls;
 using Assay.Protocols;
 using Assay.Protocols.Dns;
+using Assay.Protocols.Tls;
 
 namespace Assay.Engine.App;
 
@@ -17,8 +21,18 @@ internal sealed class AppLayer
     /// seen first (mDNS announcements); elsewhere only a DNS-looking query starts a DNS flow.</summary>
     private const ushort DnsPort = 53, MulticastDnsPort = 5353, LlmnrPort = 5355;
 
+    /// <summary>Bytes a direction may hold back for a parser waiting on the rest of a message: one largest TLS record.</summary>
+    private const int MaxPendingBytes = TlsHandshakeParser.RecordHeaderLength + TlsHandshakeParser.MaxRecordLength;
+
+    /// <summary>Bytes needed to tell protocols apart by content.</summary>
+    private const int DetectionBytes = 8;
+
+    private static readonly SearchValues<byte> s_whitespace = SearchValues.Create(" \t\r\n"u8);
+
     private readonly EveFormatter _eve;
+    private readonly TcpReassembler _reassembler = new();
     private readonly DnsEveWriter _dnsWriter = new();
+    private AnomalySet _streamAnomalies;
     private readonly List<FlowApp> _apps = [];
     private readonly Stack<int> _free = new();
     private DnsMessageReader _dns;
@@ -27,15 +41,164 @@ internal sealed class AppLayer
 
     public long DnsMessages { get; private set; }
 
+    public long TlsHandshakes { get; private set; }
+
+    public TcpReassembler Reassembler => _reassembler;
+
     /// <summary>One packet of a tracked flow (after the flow table has counted it).</summary>
     public void OnPacket(ref FlowRecord flow, in DecodedPacket packet, bool toServer, ReadOnlySpan<byte> frame, long timestamp, long number,
         ref AnomalySet anomalies)
     {
-        if (packet.PayloadLength == 0)
-            return;
-        ReadOnlySpan<byte> payload = frame.Slice(packet.PayloadOffset, Math.Min(packet.PayloadLength, frame.Length - packet.PayloadOffset));
-        if (packet.Protocol == (byte)IpProtocol.Udp)
+        ReadOnlySpan<byte> payload = packet.PayloadLength == 0
+            ? default
+            : frame.Slice(packet.PayloadOffset, Math.Min(packet.PayloadLength, frame.Length - packet.PayloadOffset));
+        if (packet.Protocol == (byte)IpProtocol.Tcp && (packet.Layers & PacketLayers.Tcp) != 0)
+            OnTcp(ref flow, in packet, toServer, payload, timestamp, ref anomalies);
+        else if (packet.Protocol == (byte)IpProtocol.Udp && !payload.IsEmpty)
             OnUdp(ref flow, in packet, toServer, payload, timestamp, number, ref anomalies);
+    }
+
+    private void OnTcp(ref FlowRecord flow, in DecodedPacket packet, bool toServer, ReadOnlySpan<byte> payload, long timestamp, ref AnomalySet anomalies)
+    {
+        // A flow whose protocol needs no more inspection (its TLS handshake is logged, or nothing we parse) stops here.
+        if (flow.AppSlot == 0 && payload.IsEmpty && (packet.TcpFlags & (TcpFlags.Syn | TcpFlags.Fin | TcpFlags.Rst)) == 0)
+            return;
+        FlowApp app = Get(ref flow);
+        if (app.TlsLogged || app.Protocol == AppProtocol.Failed)
+            return;
+
+        _streamAnomalies.Clear();
+        var sink = new StreamSink(this, app, toServer);
+        _reassembler.Process(ref app.Stream(toServer), packet.TcpSequence, packet.TcpFlags, payload, timestamp, ref sink);
+        if ((packet.TcpFlags & TcpFlags.Ack) != 0)
+        {
+            var peer = new StreamSink(this, app, !toServer);
+            _reassembler.Acknowledge(ref app.Stream(!toServer), packet.TcpAcknowledgment, ref peer);
+        }
+
+        flow.AppProtocol = (byte)app.Protocol;
+        for (int i = 0; i < _streamAnomalies.Count; i++)
+            anomalies.Add(_streamAnomalies[i]);
+
+        if (app.Tls is { } tls && !app.TlsLogged && tls.HasClientHello && tls.HasServerHello && (app.TlsClient.IsDone || app.TlsServer.IsDone))
+            LogTls(ref flow, app, timestamp);
+        if (app.TlsLogged || app.Protocol == AppProtocol.Failed)
+            Release(app);
+    }
+
+    /// <summary>In-order bytes of one direction: decide the protocol on the first bytes, then feed its parser.</summary>
+    private long OnStreamData(FlowApp app, bool toServer, ReadOnlySpan<byte> data, long offset)
+    {
+        if (app.Protocol == AppProtocol.None)
+        {
+            ref StreamBuffer pending = ref app.Pending(toServer);
+            if (pending.Length + data.Length < DetectionBytes && offset + data.Length < DetectionBytes)
+            {
+                pending.TryAppend(data, DetectionBytes);   // too few bytes to tell yet
+                return 0;
+            }
+
+            if (pending.Length > 0)
+            {
+                pending.TryAppend(data, MaxPendingBytes);
+                app.Protocol = Detect(pending.Span);
+                data = default;   // already in the pending buffer
+            }
+            else
+            {
+                app.Protocol = Detect(data);
+            }
+
+            if (app.Protocol == AppProtocol.Tls)
+                app.Tls = new TlsHandshakeInfo();
+        }
+
+        if (app.Protocol == AppProtocol.Tls)
+            FeedTls(app, toServer, data);
+        return 0;
+    }
+
+    /// <summary>The protocol of a stream from its first bytes, by content; ports play no part (DESIGN.md, "Protocols").</summary>
+    private static AppProtocol Detect(ReadOnlySpan<byte> first)
+    {
+        if (TlsDetector.LooksLikeTls(first))
+            return AppProtocol.Tls;
+        if (first.StartsWith("SSH-"u8))
+            return AppProtocol.Ssh;
+        if (LooksLikeHttp(first))
+            return AppProtocol.Http;
+        int start = first.IndexOfAnyExcept(s_whitespace);
+        if (start >= 0 && first[start] == (byte)'{')
+            return AppProtocol.JsonRpc;
+        return AppProtocol.Failed;
+    }
+
+    private static bool LooksLikeHttp(ReadOnlySpan<byte> first) =>
+        first.StartsWith("GET "u8) || first.StartsWith("POST "u8) || first.StartsWith("HEAD "u8) || first.StartsWith("PUT "u8) ||
+        first.StartsWith("DELETE "u8) || first.StartsWith("OPTIONS "u8) || first.StartsWith("CONNECT "u8) || first.StartsWith("PATCH "u8) ||
+        first.StartsWith("TRACE "u8) || first.StartsWith("HTTP/1."u8);
+
+    private void FeedTls(FlowApp app, bool toServer, ReadOnlySpan<byte> data)
+    {
+        ref TlsParserState state = ref app.TlsState(toServer);
+        ref StreamBuffer pending = ref app.Pending(toServer);
+        if (state.IsDone)
+        {
+            pending.Clear();
+            return;
+        }
+
+        var collector = new TlsHandshakeCollector(app.Tls!, fromServer: !toServer);
+        if (pending.Length == 0)
+        {
+            int used = ParseRecords(data, ref state, ref collector);
+            if (!state.IsDone && used < data.Length && !pending.TryAppend(data[used..], MaxPendingBytes))
+                _streamAnomalies.Add(Anomaly.TlsInvalidRecord);
+            return;
+        }
+
+        if (!data.IsEmpty && !pending.TryAppend(data, MaxPendingBytes))
+        {
+            _streamAnomalies.Add(Anomaly.TlsInvalidRecord);
+            pending.Clear();
+            return;
+        }
+
+        int consumed = ParseRecords(pending.Span, ref state, ref collector);
+        if (state.IsDone)
+            pending.Clear();
+        else
+            pending.Consume(consumed);
+    }
+
+    private int ParseRecords(ReadOnlySpan<byte> data, ref TlsParserState state, ref TlsHandshakeCollector collector)
+    {
+        int used = 0;
+        while (used < data.Length && !state.IsDone)
+        {
+            OperationStatus status = TlsHandshakeParser.TryReadRecord(data[used..], ref state, ref collector, ref _streamAnomalies, out int consumed);
+            used += consumed;
+            if (status != OperationStatus.Done || consumed == 0)
+                break;
+        }
+
+        return used;
+    }
+
+    private void LogTls(ref FlowRecord flow, FlowApp app, long timestamp)
+    {
+        TlsEveWriter.Write(_eve, in flow, timestamp, app.Tls!);
+        app.TlsLogged = true;
+        TlsHandshakes++;
+    }
+
+    /// <summary>Nothing more to parse on this flow: give its reassembly buffers back now rather than at flow end.</summary>
+    private void Release(FlowApp app)
+    {
+        _reassembler.Discard(ref app.ToServer);
+        _reassembler.Discard(ref app.ToClient);
+        app.ServerBound.Clear();
+        app.ClientBound.Clear();
     }
 
     private void OnUdp(ref FlowRecord flow, in DecodedPacket packet, bool toServer, ReadOnlySpan<byte> payload, long timestamp, long number,
@@ -82,6 +245,9 @@ internal sealed class AppLayer
         FlowApp app = _apps[slot];
         var sink = new UnansweredSink();
         app.Dns.Flush(ref sink);
+        if (app.Tls is { HasClientHello: true } && !app.TlsLogged)
+            LogTls(ref flow, app, flow.LastTimestamp);   // the handshake never finished: log what was seen
+        Release(app);
         app.Reset();
         _free.Push(slot);
         flow.AppSlot = 0;
@@ -112,5 +278,25 @@ internal sealed class AppLayer
         public void OnUnanswered(in DnsPendingQuery query)
         {
         }
+    }
+
+    /// <summary>One direction's reassembled stream, routed to the flow's parsers.</summary>
+    private readonly struct StreamSink(AppLayer layer, FlowApp app, bool toServer) : ITcpStreamSink
+    {
+        public long OnData(ReadOnlySpan<byte> data, long streamOffset) => layer.OnStreamData(app, toServer, data, streamOffset);
+
+        public void OnGap(long streamOffset, long length)
+        {
+            // A parser cannot resume inside a message after a hole: drop what it was waiting on.
+            app.Pending(toServer).Clear();
+        }
+
+        public void OnEnd(TcpStreamEnd reason, long streamOffset)
+        {
+        }
+
+        public void OnOverlap(in TcpOverlap overlap) => layer._streamAnomalies.Add(Anomaly.StreamOverlapDifferentData);
+
+        public void OnAnomaly(Anomaly anomaly, long streamOffset) => layer._streamAnomalies.Add(anomaly);
     }
 }

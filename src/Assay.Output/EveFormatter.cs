@@ -26,6 +26,8 @@ public sealed class EveFormatter : IDisposable
     private readonly Utf8JsonWriter _json;
     private readonly byte[] _scratch = new byte[64];
     private readonly byte[] _communityId = new byte[CommunityId.Length + 2];
+    private long _communityIdFlow;
+    private int _communityIdLength;
 
     public EveFormatter(EveSink sink)
     {
@@ -139,11 +141,7 @@ public sealed class EveFormatter : IDisposable
     public void WriteFlowTuple(in FlowRecord flow)
     {
         bool v6 = flow.IPVersion == 6;
-        Span<byte> id = _communityId;
-        int n = CommunityId.Write(flow.ClientAddress, flow.ServerAddress, flow.ClientPort, flow.ServerPort, flow.Protocol, v6, id);
         bool icmp = flow.Protocol is (byte)IpProtocol.Icmp or (byte)IpProtocol.IcmpV6;
-        if (icmp)
-            n = CommunityId.Write(flow.ClientAddress, flow.ServerAddress, flow.IcmpType, flow.IcmpCode, flow.Protocol, v6, id);
         WriteAddress("src_ip"u8, flow.ClientAddress, v6);
         bool ports = flow.Protocol is (byte)IpProtocol.Tcp or (byte)IpProtocol.Udp or (byte)IpProtocol.Sctp;
         if (ports)
@@ -170,7 +168,26 @@ public sealed class EveFormatter : IDisposable
             _json.WriteEndArray();
         }
 
-        _json.WriteString("community_id"u8, id[..n]);
+        _json.WriteString("community_id"u8, CommunityIdOf(in flow));
+    }
+
+    /// <summary>
+    /// The flow's Community ID as UTF-8. A flow's events come in runs (a DNS request, its response, the flow event), so
+    /// the last flow's ID is remembered: one SHA-1 per flow rather than per event.
+    /// </summary>
+    public ReadOnlySpan<byte> CommunityIdOf(in FlowRecord flow)
+    {
+        if (flow.FlowId != _communityIdFlow || _communityIdLength == 0)
+        {
+            bool v6 = flow.IPVersion == 6;
+            bool icmp = flow.Protocol is (byte)IpProtocol.Icmp or (byte)IpProtocol.IcmpV6;
+            _communityIdLength = icmp
+                ? CommunityId.Write(flow.ClientAddress, flow.ServerAddress, flow.IcmpType, flow.IcmpCode, flow.Protocol, v6, _communityId)
+                : CommunityId.Write(flow.ClientAddress, flow.ServerAddress, flow.ClientPort, flow.ServerPort, flow.Protocol, v6, _communityId);
+            _communityIdFlow = flow.FlowId;
+        }
+
+        return _communityId.AsSpan(0, _communityIdLength);
     }
 
     private void WriteProto(byte protocol)

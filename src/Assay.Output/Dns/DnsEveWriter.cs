@@ -28,7 +28,6 @@ public sealed class DnsEveWriter
 
     private readonly byte[] _name = new byte[DnsParser.MaxDnsNameLength];
     private readonly byte[] _scratch = new byte[64];
-    private readonly byte[] _communityId = new byte[CommunityId.Length + 2];
     private byte[] _text = new byte[4 * DnsParser.MaxDnsNameLength];
 
     /// <summary>Writes one <c>dns</c> event for a parsed message.</summary>
@@ -43,7 +42,7 @@ public sealed class DnsEveWriter
         json.WriteNumber("flow_id"u8, flow.FlowId);
         if (packetNumber > 0)
             json.WriteNumber("pcap_cnt"u8, packetNumber);
-        WriteTuple(json, in flow, toServer);
+        WriteTuple(eve, json, in flow, toServer);
 
         json.WriteStartObject("dns"u8);
         json.WriteNumber("version"u8, Version);
@@ -97,7 +96,7 @@ public sealed class DnsEveWriter
     }
 
     /// <summary>Tuple fields in the packet's direction (Suricata's <c>LOG_DIR_PACKET</c> for DNS), then <c>community_id</c>.</summary>
-    private void WriteTuple(Utf8JsonWriter json, in FlowRecord flow, bool toServer)
+    private void WriteTuple(EveFormatter eve, Utf8JsonWriter json, in FlowRecord flow, bool toServer)
     {
         bool v6 = flow.IPVersion == 6;
         UInt128 source = toServer ? flow.ClientAddress : flow.ServerAddress;
@@ -126,8 +125,7 @@ public sealed class DnsEveWriter
         }
 
         // Community ID is direction-independent: computed from the flow's own orientation.
-        int n = CommunityId.Write(flow.ClientAddress, flow.ServerAddress, flow.ClientPort, flow.ServerPort, flow.Protocol, v6, _communityId);
-        json.WriteString("community_id"u8, _communityId.AsSpan(0, n));
+        json.WriteString("community_id"u8, eve.CommunityIdOf(in flow));
     }
 
     private void WriteAddress(Utf8JsonWriter json, ReadOnlySpan<byte> name, UInt128 address, bool v6)

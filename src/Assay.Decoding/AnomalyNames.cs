@@ -106,6 +106,30 @@ public static class AnomalyNames
         Set(names, Anomaly.DnsTooManyTransactions, "dns.too_many_transactions");
         Set(names, Anomaly.DnsUnmatchedResponse, "dns.unmatched_response");
 
+        // HTTP
+        Set(names, Anomaly.HttpRequestLineTooLong, "http.request_line_too_long");
+        Set(names, Anomaly.HttpHeaderBlockTooLarge, "http.header_block_too_large");
+        Set(names, Anomaly.HttpTooManyHeaders, "http.too_many_headers");
+        Set(names, Anomaly.HttpInvalidRequestLine, "http.invalid_request_line");
+        Set(names, Anomaly.HttpInvalidStatusLine, "http.invalid_status_line");
+        Set(names, Anomaly.HttpInvalidHeader, "http.invalid_header");
+        Set(names, Anomaly.HttpObsoleteLineFolding, "http.obsolete_line_folding");
+        Set(names, Anomaly.HttpContentLengthInvalid, "http.content_length_invalid");
+        Set(names, Anomaly.HttpContentLengthLeadingZeros, "http.content_length_leading_zeros");
+        Set(names, Anomaly.HttpContentLengthMultiple, "http.content_length_multiple");
+        Set(names, Anomaly.HttpContentLengthAndChunked, "http.content_length_and_chunked");
+        Set(names, Anomaly.HttpTransferEncodingInvalid, "http.transfer_encoding_invalid");
+        Set(names, Anomaly.HttpChunkSizeInvalid, "http.chunk_size_invalid");
+        Set(names, Anomaly.HttpChunkLineTooLong, "http.chunk_line_too_long");
+        Set(names, Anomaly.HttpChunkMissingCrlf, "http.chunk_missing_crlf");
+        Set(names, Anomaly.HttpContentLengthZeroExpectContinue, "http.content_length_0_and_expect_100");
+        Set(names, Anomaly.HttpUnmatchedResponse, "http.unmatched_response");
+        Set(names, Anomaly.HttpTooManyTransactions, "http.too_many_transactions");
+        Set(names, Anomaly.HttpGapLostSync, "http.gap_lost_sync");
+        Set(names, Anomaly.HttpDecompressionBomb, "http.decompression_bomb");
+        Set(names, Anomaly.HttpDecompressionFailed, "http.decompression_failed");
+        Set(names, Anomaly.HttpDecodedLengthLimit, "http.decoded_length_limit");
+
         // TLS
         Set(names, Anomaly.TlsInvalidRecord, "tls.invalid_record");
         Set(names, Anomaly.TlsInvalidRecordType, "tls.invalid_record_type");

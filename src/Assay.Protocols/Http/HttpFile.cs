@@ -1,0 +1,77 @@
+namespace Assay.Protocols.Http;
+
+/// <summary>How a body ended, as Suricata's <c>fileinfo.state</c>.</summary>
+public enum HttpFileState : byte
+{
+    /// <summary>Every byte was seen and decoded: size and hashes describe the whole file (<c>CLOSED</c>).</summary>
+    Closed,
+    /// <summary>The body ended early: connection closed or reset mid-body, a gap, a framing error, or decoding stopped
+    /// (bomb, corrupt data, limit). Size counts what was seen; no hashes (<c>TRUNCATED</c>).</summary>
+    Truncated,
+}
+
+/// <summary>How the body was encoded on the wire (<c>Content-Encoding</c>); decoding recovers the file.</summary>
+public enum HttpContentCoding : byte
+{
+    Identity,
+    Gzip,
+    /// <summary>RFC 9110 <c>deflate</c>: zlib-wrapped; raw deflate (a common server mistake) is accepted too.</summary>
+    Deflate,
+}
+
+/// <summary>
+/// One body seen as a file (Suricata's <c>fileinfo</c>, Zeek's <c>files.log</c>): the decoded content's size, hashes and
+/// magic type. Owned by its <see cref="HttpMessage"/>; valid until the transaction is handed back (after
+/// <see cref="IHttpSink.OnTransaction"/>).
+/// </summary>
+public sealed class HttpFile
+{
+    private readonly byte[] _md5 = new byte[16];
+    private readonly byte[] _sha1 = new byte[20];
+    private readonly byte[] _sha256 = new byte[32];
+
+    /// <summary>The request's body (client to server) rather than the response's.</summary>
+    public bool ToServer { get; internal set; }
+
+    public HttpFileState State { get; internal set; }
+
+    /// <summary>Decoded bytes seen (plus skipped gap bytes of an unencoded body): the file's size.</summary>
+    public long Size { get; internal set; }
+
+    /// <summary>Some bytes were never seen (a TCP gap).</summary>
+    public bool Gaps { get; internal set; }
+
+    /// <summary>The content is on disk under <see cref="FileStore"/>'s SHA-256 name.</summary>
+    public bool Stored { get; internal set; }
+
+    public FileMagicType Magic { get; internal set; }
+
+    public HttpContentCoding Coding { get; internal set; }
+
+    /// <summary>MD5, SHA-1 and SHA-256 were computed over the whole decoded content (only when <see cref="HttpFileState.Closed"/>).</summary>
+    public bool HasHashes { get; internal set; }
+
+    public ReadOnlySpan<byte> Md5 => HasHashes ? _md5 : default;
+
+    public ReadOnlySpan<byte> Sha1 => HasHashes ? _sha1 : default;
+
+    public ReadOnlySpan<byte> Sha256 => HasHashes ? _sha256 : default;
+
+    internal Span<byte> Md5Buffer => _md5;
+
+    internal Span<byte> Sha1Buffer => _sha1;
+
+    internal Span<byte> Sha256Buffer => _sha256;
+
+    internal void Reset(bool toServer)
+    {
+        ToServer = toServer;
+        State = HttpFileState.Closed;
+        Size = 0;
+        Gaps = false;
+        Stored = false;
+        Magic = FileMagicType.Data;
+        Coding = HttpContentCoding.Identity;
+        HasHashes = false;
+    }
+}

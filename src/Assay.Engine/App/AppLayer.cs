@@ -64,7 +64,7 @@ internal sealed class AppLayer
         if (flow.AppSlot == 0 && payload.IsEmpty && (packet.TcpFlags & (TcpFlags.Syn | TcpFlags.Fin | TcpFlags.Rst)) == 0)
             return;
         FlowApp app = Get(ref flow);
-        if (app.TlsLogged || app.Protocol == AppProtocol.Failed)
+        if (!NeedsStream(app))
             return;
 
         _streamAnomalies.Clear();
@@ -82,9 +82,21 @@ internal sealed class AppLayer
 
         if (app.Tls is { } tls && !app.TlsLogged && tls.HasClientHello && tls.HasServerHello && (app.TlsClient.IsDone || app.TlsServer.IsDone))
             LogTls(ref flow, app, timestamp);
-        if (app.TlsLogged || app.Protocol == AppProtocol.Failed)
+        if (!NeedsStream(app))
             Release(app);
     }
+
+    /// <summary>
+    /// Whether the flow's bytes still have a consumer: undecided flows and TLS until its handshake is logged. Flows of a
+    /// protocol without a parser yet (HTTP, SSH, JSON-RPC, DNS over TCP) and unknown ones stop being reassembled once
+    /// their protocol is known, so they cost one branch per packet.
+    /// </summary>
+    private static bool NeedsStream(FlowApp app) => app.Protocol switch
+    {
+        AppProtocol.None => true,
+        AppProtocol.Tls => !app.TlsLogged,
+        _ => false,
+    };
 
     /// <summary>In-order bytes of one direction: decide the protocol on the first bytes, then feed its parser.</summary>
     private long OnStreamData(FlowApp app, bool toServer, ReadOnlySpan<byte> data, long offset)

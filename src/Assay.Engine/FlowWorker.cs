@@ -134,7 +134,11 @@ internal sealed class FlowWorker : IDisposable
         tally = new HostTally(v6, tally.Bytes + bytes, tally.Packets + packets, tally.Flows + 1);
     }
 
-    public void Dispose() => _eve.Dispose();
+    public void Dispose()
+    {
+        _eve.Dispose();
+        _app.Dispose();
+    }
 
     /// <summary>Flow-end callback as a struct, so the flow table calls it directly.</summary>
     private readonly struct Sink(FlowWorker worker) : IFlowSink

@@ -4,9 +4,11 @@ using Assay.Flows;
 using Assay.Flows.Tcp;
 using Assay.Output;
 using Assay.Output.Dns;
+using Assay.Output.Http;
 using Assay.Output.Tls;
 using Assay.Protocols;
 using Assay.Protocols.Dns;
+using Assay.Protocols.Http;
 using Assay.Protocols.Tls;
 
 namespace Assay.Engine.App;
@@ -15,7 +17,7 @@ namespace Assay.Engine.App;
 /// The application layer of one worker: decides each flow's protocol by content (ports are a hint), runs the parsers and
 /// writes their EVE events. Same thread as the flow table: no locks.
 /// </summary>
-internal sealed class AppLayer
+internal sealed class AppLayer : IDisposable
 {
     /// <summary>Well-known ports of DNS and its multicast kin: a payload there that looks like DNS is DNS, even a response
     /// seen first (mDNS announcements); elsewhere only a DNS-looking query starts a DNS flow.</summary>
@@ -32,7 +34,14 @@ internal sealed class AppLayer
     private readonly EveFormatter _eve;
     private readonly TcpReassembler _reassembler = new();
     private readonly DnsEveWriter _dnsWriter = new();
+    private readonly HttpParserContext _http = new();
+    private readonly HttpEveWriter _httpWriter = new();
     private AnomalySet _streamAnomalies;
+
+    // The flow and packet time being processed, for parsers' events raised from inside reassembly callbacks (a copy: the
+    // callbacks cannot hold a ref to the flow table).
+    private FlowRecord _current;
+    private long _now;
     private readonly List<FlowApp> _apps = [];
     private readonly Stack<int> _free = new();
     private DnsMessageReader _dns;
@@ -44,6 +53,8 @@ internal sealed class AppLayer
     public long TlsHandshakes { get; private set; }
 
     public TcpReassembler Reassembler => _reassembler;
+
+    public void Dispose() => _http.Dispose();
 
     /// <summary>One packet of a tracked flow (after the flow table has counted it).</summary>
     public void OnPacket(ref FlowRecord flow, in DecodedPacket packet, bool toServer, ReadOnlySpan<byte> frame, long timestamp, long number,
@@ -68,6 +79,8 @@ internal sealed class AppLayer
             return;
 
         _streamAnomalies.Clear();
+        _current = flow;
+        _now = timestamp;
         var sink = new StreamSink(this, app, toServer);
         _reassembler.Process(ref app.Stream(toServer), packet.TcpSequence, packet.TcpFlags, payload, timestamp, ref sink);
         if ((packet.TcpFlags & TcpFlags.Ack) != 0)
@@ -87,14 +100,15 @@ internal sealed class AppLayer
     }
 
     /// <summary>
-    /// Whether the flow's bytes still have a consumer: undecided flows and TLS until its handshake is logged. Flows of a
-    /// protocol without a parser yet (HTTP, SSH, JSON-RPC, DNS over TCP) and unknown ones stop being reassembled once
-    /// their protocol is known, so they cost one branch per packet.
+    /// Whether the flow's bytes still have a consumer: undecided flows, TLS until its handshake is logged, HTTP. Flows of
+    /// a protocol without a parser yet (SSH, JSON-RPC, DNS over TCP) and unknown ones stop being reassembled once their
+    /// protocol is known, so they cost one branch per packet.
     /// </summary>
     private static bool NeedsStream(FlowApp app) => app.Protocol switch
     {
         AppProtocol.None => true,
         AppProtocol.Tls => !app.TlsLogged,
+        AppProtocol.Http => app.Http is not null,
         _ => false,
     };
 
@@ -121,13 +135,57 @@ internal sealed class AppLayer
                 app.Protocol = Detect(data);
             }
 
+            _current.AppProtocol = (byte)app.Protocol;
             if (app.Protocol == AppProtocol.Tls)
+            {
                 app.Tls = new TlsHandshakeInfo();
+            }
+            else if (app.Protocol == AppProtocol.Http)
+            {
+                app.Http = new HttpParser(_http);
+                ref StreamBuffer first = ref app.Pending(toServer);
+                if (first.Length > 0)
+                {
+                    // The detection bytes were held back: they are the start of the message.
+                    var httpSink = new HttpSink(this);
+                    long wanted = app.Http.OnData(toServer, first.Span, ref httpSink);
+                    first.Clear();
+                    return wanted;
+                }
+            }
         }
 
         if (app.Protocol == AppProtocol.Tls)
+        {
             FeedTls(app, toServer, data);
+        }
+        else if (app.Protocol == AppProtocol.Http && app.Http is not null)
+        {
+            var httpSink = new HttpSink(this);
+            return app.Http.OnData(toServer, data, ref httpSink);
+        }
+
         return 0;
+    }
+
+    private void OnStreamGap(FlowApp app, bool toServer, long length)
+    {
+        // A parser cannot resume inside a message after a hole: drop what it was waiting on.
+        app.Pending(toServer).Clear();
+        if (app.Http is not null)
+        {
+            var httpSink = new HttpSink(this);
+            app.Http.OnGap(toServer, length, ref httpSink);
+        }
+    }
+
+    private void OnStreamEnd(FlowApp app, bool toServer)
+    {
+        if (app.Http is not null)
+        {
+            var httpSink = new HttpSink(this);
+            app.Http.OnEnd(toServer, ref httpSink);
+        }
     }
 
     /// <summary>The protocol of a stream from its first bytes, by content; ports play no part (DESIGN.md, "Protocols").</summary>
@@ -259,6 +317,19 @@ internal sealed class AppLayer
         app.Dns.Flush(ref sink);
         if (app.Tls is { HasClientHello: true } && !app.TlsLogged)
             LogTls(ref flow, app, flow.LastTimestamp);   // the handshake never finished: log what was seen
+        if (app.Http is not null)
+        {
+            // Deliver what reassembly still holds, then end both directions: every transaction left is written.
+            _current = flow;
+            _now = flow.LastTimestamp;
+            var toServer = new StreamSink(this, app, true);
+            var toClient = new StreamSink(this, app, false);
+            _reassembler.Close(ref app.ToServer, TcpStreamEnd.Closed, ref toServer);
+            _reassembler.Close(ref app.ToClient, TcpStreamEnd.Closed, ref toClient);
+            var httpSink = new HttpSink(this);
+            app.Http.Close(ref httpSink);
+        }
+
         Release(app);
         app.Reset();
         _free.Push(slot);
@@ -297,18 +368,24 @@ internal sealed class AppLayer
     {
         public long OnData(ReadOnlySpan<byte> data, long streamOffset) => layer.OnStreamData(app, toServer, data, streamOffset);
 
-        public void OnGap(long streamOffset, long length)
-        {
-            // A parser cannot resume inside a message after a hole: drop what it was waiting on.
-            app.Pending(toServer).Clear();
-        }
+        public void OnGap(long streamOffset, long length) => layer.OnStreamGap(app, toServer, length);
 
-        public void OnEnd(TcpStreamEnd reason, long streamOffset)
-        {
-        }
+        public void OnEnd(TcpStreamEnd reason, long streamOffset) => layer.OnStreamEnd(app, toServer);
 
         public void OnOverlap(in TcpOverlap overlap) => layer._streamAnomalies.Add(Anomaly.StreamOverlapDifferentData);
 
         public void OnAnomaly(Anomaly anomaly, long streamOffset) => layer._streamAnomalies.Add(anomaly);
+    }
+
+    /// <summary>HTTP transactions and files, written as EVE <c>http</c> and <c>fileinfo</c> events of the current flow.</summary>
+    private readonly struct HttpSink(AppLayer layer) : IHttpSink
+    {
+        public void OnTransaction(HttpTransaction transaction) =>
+            layer._httpWriter.WriteTransaction(layer._eve, in layer._current, layer._now, transaction);
+
+        public void OnFile(HttpTransaction transaction, HttpFile file) =>
+            layer._httpWriter.WriteFile(layer._eve, in layer._current, layer._now, transaction, file);
+
+        public void OnAnomaly(Anomaly anomaly, bool toServer, long transactionId) => layer._streamAnomalies.Add(anomaly);
     }
 }

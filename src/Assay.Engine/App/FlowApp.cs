@@ -1,6 +1,7 @@
 using Assay.Flows.Tcp;
 using Assay.Protocols;
 using Assay.Protocols.Dns;
+using Assay.Protocols.Http;
 using Assay.Protocols.Tls;
 
 namespace Assay.Engine.App;
@@ -30,6 +31,9 @@ internal sealed class FlowApp
     public TlsHandshakeInfo? Tls;
     public bool TlsLogged;
 
+    /// <summary>The flow's HTTP parser (created when the flow is detected as HTTP; returned at flow end).</summary>
+    public HttpParser? Http;
+
     public ref TcpStreamState Stream(bool toServer) => ref toServer ? ref ToServer : ref ToClient;
 
     public ref StreamBuffer Pending(bool toServer) => ref toServer ? ref ServerBound : ref ClientBound;
@@ -48,5 +52,7 @@ internal sealed class FlowApp
         TlsServer.Reset();
         Tls = null;
         TlsLogged = false;
+        Http?.Dispose();
+        Http = null;
     }
 }

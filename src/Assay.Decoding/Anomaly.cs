@@ -134,6 +134,9 @@ public enum Anomaly : ushort
     HttpDecompressionBomb,
     HttpDecompressionFailed,
     HttpDecodedLengthLimit,
+    HttpChunkSizeJunk,
+    HttpBareCarriageReturn,
+    HttpUnexpectedBody,
 
     // TLS (tls.*): add new members at the end of this section
     TlsInvalidRecord,

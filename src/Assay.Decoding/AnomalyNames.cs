@@ -129,6 +129,9 @@ public static class AnomalyNames
         Set(names, Anomaly.HttpDecompressionBomb, "http.decompression_bomb");
         Set(names, Anomaly.HttpDecompressionFailed, "http.decompression_failed");
         Set(names, Anomaly.HttpDecodedLengthLimit, "http.decoded_length_limit");
+        Set(names, Anomaly.HttpChunkSizeJunk, "http.chunk_size_junk");
+        Set(names, Anomaly.HttpBareCarriageReturn, "http.bare_cr_line_ending");
+        Set(names, Anomaly.HttpUnexpectedBody, "http.unexpected_body");
 
         // TLS
         Set(names, Anomaly.TlsInvalidRecord, "tls.invalid_record");

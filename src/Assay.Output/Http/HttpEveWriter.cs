@@ -71,12 +71,16 @@ public sealed class HttpEveWriter
         json.WriteString("magic"u8, FileMagic.Description(file.Magic));
         json.WriteBoolean("gaps"u8, file.Gaps);
         json.WriteString("state"u8, file.State == HttpFileState.Closed ? "CLOSED"u8 : "TRUNCATED"u8);
-        if (file.HasHashes)
+        // As Suricata: MD5 and SHA-1 only for a closed file, SHA-256 whenever it covers every byte seen (a body cut short
+        // by the end of the connection still has one).
+        if (file.HasHashes && file.State == HttpFileState.Closed)
         {
             WriteHex(json, "md5"u8, file.Md5);
             WriteHex(json, "sha1"u8, file.Sha1);
-            WriteHex(json, "sha256"u8, file.Sha256);
         }
+
+        if (file.HasHashes)
+            WriteHex(json, "sha256"u8, file.Sha256);
 
         json.WriteBoolean("stored"u8, file.Stored);
         json.WriteNumber("size"u8, file.Size);

@@ -5,9 +5,10 @@ using Assay.Decoding;
 namespace Assay.Protocols.Http;
 
 /// <summary>
-/// Turns one body's bytes (chunked framing already removed) into a file: undoes the Content-Encoding as the bytes arrive,
-/// and feeds the decoded bytes to MD5/SHA-1/SHA-256, the magic sniffer and (optionally) the carver. Pooled per worker
-/// (<see cref="HttpParserContext"/>) and reused for body after body: the hash objects are created once.
+/// Turns one body's bytes (chunked framing already removed) into a file: undoes the Content-Encoding layers as the bytes
+/// arrive (up to <see cref="HttpContentCodings.MaxLayers"/>, last applied first), and feeds the decoded bytes to
+/// MD5/SHA-1/SHA-256, the magic sniffer and (optionally) the carver. Pooled per worker (<see cref="HttpParserContext"/>)
+/// and reused for body after body: the hash objects and layer buffers are created once.
 /// </summary>
 /// <remarks>
 /// <para>Decompression is push-driven: <see cref="System.IO.Compression"/> streams pull, so each piece of input is placed
@@ -15,58 +16,62 @@ namespace Assay.Protocols.Http;
 /// by <see cref="HttpOptions.MaxDecodedLength"/> (<c>http.decoded_length_limit</c>) and by libhtp's bomb rule: more than
 /// <see cref="HttpOptions.DecompressionBombMinimum"/> decoded and more than <see cref="HttpOptions.DecompressionBombRatio"/>
 /// times the compressed bytes so far (<c>http.decompression_bomb</c>). Either stops decoding for that body; the file is
-/// then <see cref="HttpFileState.Truncated"/>. Work per input piece is bounded by one output buffer between checks.</para>
+/// then <see cref="HttpFileState.Truncated"/>. Work per input piece is bounded by one output buffer between checks.
+/// Corrupt compressed data also stops decoding (<c>http.decompression_failed</c>).</para>
+/// <para>Hashes cover exactly the bytes <see cref="HttpFile.Size"/> counts: they are kept for a body cut short by the end
+/// of the connection (the content seen, as Zeek and Suricata hash it) and dropped after a gap or when decoding stopped.</para>
 /// <para>A body labelled gzip that does not start with the gzip magic is taken as unencoded (servers mislabel; Suricata
 /// does the same). Deflate accepts the zlib wrapper (RFC 9110) and raw deflate (what many servers send).</para>
 /// </remarks>
 internal sealed class HttpBodyDecoder : IDisposable
 {
-    /// <summary>Compressed bytes handed to the decompressor at a time, so one large delivery is checked against the caps often.</summary>
+    /// <summary>Compressed bytes handed to a decompressor at a time, so one large delivery is checked against the caps often.</summary>
     private const int FeedPieceLength = 16 * 1024;
 
     private readonly IncrementalHash _md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
     private readonly IncrementalHash _sha1 = IncrementalHash.CreateHash(HashAlgorithmName.SHA1);
     private readonly IncrementalHash _sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private readonly byte[] _sniff = new byte[FileMagic.SniffLength];
-    private readonly byte[] _prefix = new byte[2];
-    private readonly FeedStream _feed = new(FeedPieceLength);
-    private readonly byte[] _output;
+    private readonly Layer?[] _layers = new Layer?[HttpContentCodings.MaxLayers];
+    private readonly byte[] _innermostOutput;
 
     private HttpOptions _options = HttpOptions.Default;
     private HttpFile? _file;
-    private Stream? _inflater;
-    private HttpContentCoding _coding;
-    private int _prefixLength;
+    private int _layerCount;
     private int _sniffLength;
     private long _encoded;
     private long _decoded;
-    private bool _undecided;
     private bool _hashing;
     private bool _stopped;
     private FileStream? _carve;
     private string? _carvePath;
 
+    /// <param name="output">The worker's shared decompression output buffer (used by the layer nearest the wire).</param>
     public HttpBodyDecoder(byte[] output)
     {
-        _output = output;
+        _innermostOutput = output;
     }
 
-    /// <summary>Starts a body that becomes <paramref name="file"/>.</summary>
-    public void Begin(HttpFile file, HttpContentCoding coding, HttpOptions options)
+    /// <summary>Starts a body that becomes <paramref name="file"/>, encoded with <paramref name="codings"/>.</summary>
+    public void Begin(HttpFile file, in HttpContentCodings codings, HttpOptions options)
     {
         _file = file;
         _options = options;
-        _coding = coding;
-        file.Coding = coding;
-        _undecided = coding != HttpContentCoding.Identity;
-        _prefixLength = 0;
+        _layerCount = codings.Layers;
+        for (int i = 0; i < _layerCount; i++)
+        {
+            // Layer 0 undoes the coding applied last.
+            Layer layer = _layers[i] ??= new Layer(i == 0 ? _innermostOutput : new byte[_innermostOutput.Length]);
+            layer.Reset(codings[_layerCount - 1 - i]);
+        }
+
+        file.Coding = _layerCount > 0 ? codings[_layerCount - 1] : HttpContentCoding.Identity;
+        file.CodingLayers = _layerCount;
         _sniffLength = 0;
         _encoded = 0;
         _decoded = 0;
         _hashing = true;
         _stopped = false;
-        _inflater = null;
-        _feed.Clear();
         if (options.FileStore is { } store)
             _carve = store.Begin(out _carvePath);
     }
@@ -76,29 +81,7 @@ internal sealed class HttpBodyDecoder : IDisposable
     {
         if (_stopped || data.IsEmpty)
             return Anomaly.None;
-        if (_coding == HttpContentCoding.Identity)
-        {
-            Decoded(data);
-            return Anomaly.None;
-        }
-
-        if (_undecided)
-        {
-            // The first two bytes say whether the body really is what its label says (gzip magic, zlib header).
-            int take = Math.Min(data.Length, _prefix.Length - _prefixLength);
-            data[..take].CopyTo(_prefix.AsSpan(_prefixLength));
-            _prefixLength += take;
-            data = data[take..];
-            if (_prefixLength < _prefix.Length)
-                return Anomaly.None;
-            _undecided = false;
-            StartDecoding();
-            Anomaly first = _inflater is null ? Pass(_prefix) : Inflate(_prefix);
-            if (first != Anomaly.None || data.IsEmpty)
-                return first;
-        }
-
-        return _inflater is null ? Pass(data) : Inflate(data);
+        return Feed(0, data);
     }
 
     /// <summary><paramref name="length"/> body bytes were never seen.</summary>
@@ -109,7 +92,7 @@ internal sealed class HttpBodyDecoder : IDisposable
         _file.Gaps = true;
         _hashing = false;
         AbortCarve();
-        if (_coding == HttpContentCoding.Identity || (!_undecided && _inflater is null))
+        if (AllPassThrough())
         {
             // Unencoded: the file keeps its size (Suricata counts the hole); its content is no longer known.
             _decoded += length;
@@ -119,6 +102,7 @@ internal sealed class HttpBodyDecoder : IDisposable
         {
             // A decompressor cannot resume after missing input.
             _stopped = true;
+            ReleaseInflaters();
         }
     }
 
@@ -128,25 +112,36 @@ internal sealed class HttpBodyDecoder : IDisposable
         HttpFile? file = _file;
         if (file is null)
             return;
-        if (_undecided && _prefixLength > 0)
+        for (int i = 0; i < _layerCount && !_stopped; i++)
         {
-            // Fewer than two bytes arrived: too short to be compressed; keep them as they are.
-            _undecided = false;
-            Decoded(_prefix.AsSpan(0, _prefixLength));
+            Layer layer = _layers[i]!;
+            if (layer.ParsingGzipHeader)
+            {
+                _stopped = true; // the body ended inside a gzip header
+                break;
+            }
+
+            if (layer.Undecided)
+            {
+                // Fewer than two bytes reached this layer: too short to be compressed; they pass on as they are.
+                layer.Undecided = false;
+                if (layer.PrefixLength > 0)
+                    Feed(i + 1, layer.Prefix.AsSpan(0, layer.PrefixLength));
+            }
         }
 
-        bool closed = !truncated && !_stopped && !file.Gaps;
-        file.State = closed ? HttpFileState.Closed : HttpFileState.Truncated;
+        bool complete = !_stopped && !file.Gaps;
+        file.State = complete && !truncated ? HttpFileState.Closed : HttpFileState.Truncated;
         file.Size = _decoded;
         file.Magic = FileMagic.Detect(_sniff.AsSpan(0, _sniffLength));
         // Always finish the hashes so the objects start clean for the next body.
         _md5.GetHashAndReset(file.Md5Buffer);
         _sha1.GetHashAndReset(file.Sha1Buffer);
         _sha256.GetHashAndReset(file.Sha256Buffer);
-        file.HasHashes = closed && _hashing;
+        file.HasHashes = complete && _hashing;
         if (_carve is not null)
         {
-            if (file.HasHashes && _options.FileStore is { } store)
+            if (file.State == HttpFileState.Closed && file.HasHashes && _options.FileStore is { } store)
                 file.Stored = store.Commit(_carve, _carvePath!, file.Sha256Buffer);
             else
                 FileStore.Abort(_carve, _carvePath!);
@@ -154,7 +149,7 @@ internal sealed class HttpBodyDecoder : IDisposable
             _carvePath = null;
         }
 
-        ReleaseInflater();
+        ReleaseInflaters();
         _file = null;
     }
 
@@ -162,7 +157,7 @@ internal sealed class HttpBodyDecoder : IDisposable
     public void Abandon()
     {
         AbortCarve();
-        ReleaseInflater();
+        ReleaseInflaters();
         _md5.GetHashAndReset(_sniff);
         _sha1.GetHashAndReset(_sniff);
         _sha256.GetHashAndReset(_sniff);
@@ -172,74 +167,173 @@ internal sealed class HttpBodyDecoder : IDisposable
     public void Dispose()
     {
         Abandon();
+        foreach (Layer? layer in _layers)
+            layer?.Dispose();
         _md5.Dispose();
         _sha1.Dispose();
         _sha256.Dispose();
     }
 
-    private void StartDecoding()
+    /// <summary>Bytes for layer <paramref name="index"/> (or, past the last layer, decoded content).</summary>
+    private Anomaly Feed(int index, ReadOnlySpan<byte> data)
     {
-        byte b0 = _prefix[0];
-        byte b1 = _prefix[1];
-        if (_coding == HttpContentCoding.Gzip)
+        if (index == _layerCount)
+            return Final(data);
+        Layer layer = _layers[index]!;
+        if (layer.ParsingGzipHeader)
+            return ContinueGzipHeader(index, layer, data);
+        if (layer.Undecided)
         {
-            if (b0 == 0x1F && b1 == 0x8B)
-                _inflater = new GZipStream(_feed, CompressionMode.Decompress, leaveOpen: true);
-            return;
+            // The first two bytes say whether the layer really is what its label says (gzip magic, zlib header).
+            int take = Math.Min(data.Length, layer.Prefix.Length - layer.PrefixLength);
+            data[..take].CopyTo(layer.Prefix.AsSpan(layer.PrefixLength));
+            layer.PrefixLength += take;
+            data = data[take..];
+            if (layer.PrefixLength < layer.Prefix.Length)
+                return Anomaly.None;
+            layer.Start();
+            Anomaly first = layer.Inflater is null ? Feed(index + 1, layer.Prefix) : Inflate(index, layer, layer.Prefix);
+            if (first != Anomaly.None || data.IsEmpty)
+                return first;
         }
 
-        // RFC 1950 §2.2: CM = 8 (deflate), CINFO ≤ 7, and the two bytes as a big-endian number are a multiple of 31.
-        bool zlib = (b0 & 0x0F) == 8 && (b0 >> 4) <= 7 && ((b0 << 8) | b1) % 31 == 0;
-        _inflater = zlib
-            ? new ZLibStream(_feed, CompressionMode.Decompress, leaveOpen: true)
-            : new DeflateStream(_feed, CompressionMode.Decompress, leaveOpen: true);
+        return layer.Inflater is null ? Feed(index + 1, data) : Inflate(index, layer, data);
     }
 
-    private Anomaly Pass(ReadOnlySpan<byte> data)
+    private Anomaly Inflate(int index, Layer layer, ReadOnlySpan<byte> data)
     {
-        Decoded(data);
-        return Anomaly.None;
-    }
-
-    private Anomaly Inflate(ReadOnlySpan<byte> data)
-    {
-        Stream inflater = _inflater!;
         while (!data.IsEmpty)
         {
-            int piece = _feed.Push(data);
+            int piece = layer.Feed.Push(data);
+            layer.Remember(data[..piece]);
             data = data[piece..];
-            _encoded += piece;
+            if (index == 0)
+                _encoded += piece;
             try
             {
                 int n;
-                while ((n = inflater.Read(_output)) > 0)
+                while ((n = layer.Inflater!.Read(layer.Output)) > 0)
                 {
-                    if (_decoded + n > _options.MaxDecodedLength)
-                        return Stop(Anomaly.HttpDecodedLengthLimit);
-                    Decoded(_output.AsSpan(0, n));
-                    if (_decoded > _options.DecompressionBombMinimum && _decoded > _options.DecompressionBombRatio * _encoded)
-                        return Stop(Anomaly.HttpDecompressionBomb);
+                    layer.Produced = true;
+                    Anomaly stopped = Feed(index + 1, layer.Output.AsSpan(0, n));
+                    if (stopped != Anomaly.None)
+                        return stopped;
                 }
             }
             catch (InvalidDataException)
             {
                 // The BCL decompressors throw on corrupt input; this is the one place we catch it (per body, not per packet).
-                return Stop(Anomaly.HttpDecompressionFailed);
+                if (layer.Produced || layer.Forgotten)
+                    return Stop(Anomaly.HttpDecompressionFailed);
+                if (layer.Coding == HttpContentCoding.Gzip)
+                {
+                    // zlib refuses gzip headers browsers accept (reserved flag bits, a wrong header CRC: http-evader): read
+                    // the header ourselves and inflate the raw deflate data behind it (one member).
+                    layer.Release();
+                    layer.ParsingGzipHeader = true;
+                    return ContinueGzipHeader(index, layer, data);
+                }
+
+                // A deflate layer that fails before any output was mislabelled (a body said "deflate" twice but was
+                // deflated once, or not at all; gzip has its magic checked up front). Like libhtp, pass its bytes on.
+                layer.Release();
+                Anomaly passed = Feed(index + 1, layer.Remembered);
+                return passed != Anomaly.None || data.IsEmpty ? passed : Feed(index + 1, data);
             }
 
-            _feed.Clear();
+            layer.Feed.Clear();
         }
 
+        return Anomaly.None;
+    }
+
+    /// <summary>Collects a gzip header (RFC 1952 §2.3) read by hand, then inflates what follows it as raw deflate.</summary>
+    private Anomaly ContinueGzipHeader(int index, Layer layer, ReadOnlySpan<byte> data)
+    {
+        int pushed = layer.Remembered.Length;
+        layer.Remember(data);
+        if (layer.Forgotten)
+            return Stop(Anomaly.HttpDecompressionFailed);
+        int header = GzipHeaderLength(layer.Remembered);
+        if (header == 0)
+            return Anomaly.None;
+        if (header < 0)
+            return Stop(Anomaly.HttpDecompressionFailed);
+
+        layer.ParsingGzipHeader = false;
+        layer.Forgotten = true; // no second fallback: the bytes below are replayed once
+        layer.Inflater = new DeflateStream(layer.Feed, CompressionMode.Decompress, leaveOpen: true);
+        ReadOnlySpan<byte> body = layer.Remembered[header..];
+        if (index == 0)
+            _encoded -= Math.Max(0, pushed - header); // counted when first pushed; Inflate counts them again
+        return body.IsEmpty ? Anomaly.None : Inflate(index, layer, body);
+    }
+
+    /// <summary>Length of a complete gzip header at the start of <paramref name="bytes"/>; 0 when more bytes are needed, -1
+    /// when it is not gzip. Flag bits beyond FTEXT..FCOMMENT and the header CRC are not checked (as browsers).</summary>
+    private static int GzipHeaderLength(ReadOnlySpan<byte> bytes)
+    {
+        const int FixedLength = 10;
+        const byte FlagHeaderCrc = 0x02, FlagExtra = 0x04, FlagName = 0x08, FlagComment = 0x10;
+        if (bytes.Length < FixedLength)
+            return 0;
+        if (bytes[0] != 0x1F || bytes[1] != 0x8B || bytes[2] != 8)
+            return -1;
+        byte flags = bytes[3];
+        int position = FixedLength;
+        if ((flags & FlagExtra) != 0)
+        {
+            if (bytes.Length < position + 2)
+                return 0;
+            position += 2 + (bytes[position] | (bytes[position + 1] << 8));
+        }
+
+        foreach (byte flag in (ReadOnlySpan<byte>)[FlagName, FlagComment])
+        {
+            if ((flags & flag) == 0)
+                continue;
+            if (position >= bytes.Length)
+                return 0;
+            int zero = bytes[position..].IndexOf((byte)0);
+            if (zero < 0)
+                return 0;
+            position += zero + 1;
+        }
+
+        if ((flags & FlagHeaderCrc) != 0)
+            position += 2;
+        return position <= bytes.Length ? position : 0;
+    }
+
+    /// <summary>Decoded content: counted, sniffed, hashed, carved; checked against the per-body caps.</summary>
+    private Anomaly Final(ReadOnlySpan<byte> data)
+    {
+        if (_layerCount > 0 && _decoded + data.Length > _options.MaxDecodedLength)
+            return Stop(Anomaly.HttpDecodedLengthLimit);
+        Decoded(data);
+        if (_layerCount > 0 && _decoded > _options.DecompressionBombMinimum && _decoded > _options.DecompressionBombRatio * _encoded)
+            return Stop(Anomaly.HttpDecompressionBomb);
         return Anomaly.None;
     }
 
     private Anomaly Stop(Anomaly reason)
     {
         _stopped = true;
-        _feed.Clear();
         AbortCarve();
-        ReleaseInflater();
+        ReleaseInflaters();
         return reason;
+    }
+
+    private bool AllPassThrough()
+    {
+        for (int i = 0; i < _layerCount; i++)
+        {
+            Layer layer = _layers[i]!;
+            if (layer.Undecided || layer.ParsingGzipHeader || layer.Inflater is not null)
+                return false;
+        }
+
+        return true;
     }
 
     private void Decoded(ReadOnlySpan<byte> data)
@@ -285,15 +379,98 @@ internal sealed class HttpBodyDecoder : IDisposable
         _carvePath = null;
     }
 
-    private void ReleaseInflater()
+    private void ReleaseInflaters()
     {
-        _inflater?.Dispose();
-        _inflater = null;
+        for (int i = 0; i < _layerCount; i++)
+            _layers[i]?.Release();
+    }
+
+    /// <summary>One content coding being undone: its first two bytes, its decompressor and that decompressor's buffers.</summary>
+    private sealed class Layer(byte[] output) : IDisposable
+    {
+        /// <summary>Input remembered so that a layer failing at once can pass its bytes on, 1 KiB.</summary>
+        private const int RememberLength = 1024;
+
+        public readonly byte[] Prefix = new byte[2];
+        public readonly FeedStream Feed = new(FeedPieceLength);
+        public readonly byte[] Output = output;
+        private readonly byte[] _remembered = new byte[RememberLength];
+        private int _rememberedLength;
+        public HttpContentCoding Coding;
+        public int PrefixLength;
+        public bool Undecided;
+        public bool ParsingGzipHeader;
+        public bool Produced;
+        /// <summary>More input arrived than is remembered.</summary>
+        public bool Forgotten;
+        public Stream? Inflater;
+
+        public ReadOnlySpan<byte> Remembered => _remembered.AsSpan(0, _rememberedLength);
+
+        public void Remember(ReadOnlySpan<byte> input)
+        {
+            if (Produced || Forgotten)
+                return;
+            if (_rememberedLength + input.Length > _remembered.Length)
+            {
+                Forgotten = true;
+                return;
+            }
+
+            input.CopyTo(_remembered.AsSpan(_rememberedLength));
+            _rememberedLength += input.Length;
+        }
+
+        public void Reset(HttpContentCoding coding)
+        {
+            Release();
+            Coding = coding;
+            PrefixLength = 0;
+            Undecided = true;
+            ParsingGzipHeader = false;
+            Produced = false;
+            Forgotten = false;
+            _rememberedLength = 0;
+            Feed.Clear();
+        }
+
+        /// <summary>Chooses the decompressor from the first two bytes; none (pass through) when they do not fit the label.</summary>
+        public void Start()
+        {
+            Undecided = false;
+            byte b0 = Prefix[0];
+            byte b1 = Prefix[1];
+            if (Coding == HttpContentCoding.Gzip)
+            {
+                if (b0 == 0x1F && b1 == 0x8B)
+                    Inflater = new GZipStream(Feed, CompressionMode.Decompress, leaveOpen: true);
+                return;
+            }
+
+            // RFC 1950 §2.2: CM = 8 (deflate), CINFO ≤ 7, and the two bytes as a big-endian number are a multiple of 31.
+            bool zlib = (b0 & 0x0F) == 8 && (b0 >> 4) <= 7 && ((b0 << 8) | b1) % 31 == 0;
+            Inflater = zlib
+                ? new ZLibStream(Feed, CompressionMode.Decompress, leaveOpen: true)
+                : new DeflateStream(Feed, CompressionMode.Decompress, leaveOpen: true);
+        }
+
+        public void Release()
+        {
+            Inflater?.Dispose();
+            Inflater = null;
+            Feed.Clear();
+        }
+
+        public void Dispose()
+        {
+            Release();
+            Feed.Dispose();
+        }
     }
 
     /// <summary>
-    /// The decompressor's input: holds at most one piece of compressed bytes, which the decompressor drains before the
-    /// next piece is pushed. Reading past the piece returns 0, which the decompressor takes as "need more input".
+    /// A decompressor's input: holds at most one piece of compressed bytes, which the decompressor drains before the next
+    /// piece is pushed. Reading past the piece returns 0, which the decompressor takes as "need more input".
     /// </summary>
     private sealed class FeedStream(int capacity) : Stream
     {

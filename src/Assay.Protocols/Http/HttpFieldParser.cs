@@ -63,8 +63,9 @@ internal static class HttpFieldParser
     }
 
     /// <summary>
-    /// Transfer-Encoding (RFC 9112 §6.1): a list of codings. Reports whether <c>chunked</c> appears, whether it is the final
-    /// coding, and whether any coding other than <c>chunked</c> and <c>identity</c> appears.
+    /// Transfer-Encoding (RFC 9112 §6.1): a list of codings. Reports whether <c>chunked</c> appears — anywhere in a coding,
+    /// as libhtp and some browsers read <c>xchunked</c> or <c>chunked x</c> (noxxi's http-evader) —, whether the final
+    /// coding is exactly <c>chunked</c>, and whether any coding other than <c>chunked</c> and <c>identity</c> appears.
     /// </summary>
     public static void ParseTransferEncoding(ReadOnlySpan<byte> value, ref bool chunked, ref bool chunkedLast, ref bool other)
     {
@@ -87,6 +88,8 @@ internal static class HttpFieldParser
                     chunkedLast = false;
                     if (!Ascii.EqualsIgnoreCase(item, "identity"u8))
                         other = true;
+                    if (Contains(item, "chunked"u8))
+                        chunked = true;
                 }
             }
 
@@ -96,35 +99,45 @@ internal static class HttpFieldParser
         }
     }
 
-    /// <summary>Content-Encoding (RFC 9110 §8.4): decoded only when it is exactly one of gzip, x-gzip, deflate (identity ignored).</summary>
-    public static HttpContentCoding ParseContentEncoding(ReadOnlySpan<byte> value, out bool unsupported)
+    /// <summary>ASCII case-insensitive substring test (<paramref name="lowerWord"/> in lower case).</summary>
+    private static bool Contains(ReadOnlySpan<byte> item, ReadOnlySpan<byte> lowerWord)
     {
-        unsupported = false;
-        HttpContentCoding coding = HttpContentCoding.Identity;
-        int codings = 0;
+        for (int i = 0; i + lowerWord.Length <= item.Length; i++)
+        {
+            if (Ascii.EqualsIgnoreCase(item.Slice(i, lowerWord.Length), lowerWord))
+                return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Content-Encoding (RFC 9110 §8.4): adds this field's codings to <paramref name="codings"/> in order (repeated fields
+    /// continue the list). gzip and deflate (and names holding them: x-gzip, x-deflate) can be undone; identity is
+    /// skipped; anything else makes the body undecodable (kept as sent).
+    /// </summary>
+    public static void ParseContentEncoding(ReadOnlySpan<byte> value, ref HttpContentCodings codings)
+    {
         while (true)
         {
             int comma = value.IndexOf((byte)',');
             ReadOnlySpan<byte> item = TrimWhitespace(comma < 0 ? value : value[..comma]);
             if (!item.IsEmpty && !Ascii.EqualsIgnoreCase(item, "identity"u8))
             {
-                codings++;
-                if (Ascii.EqualsIgnoreCase(item, "gzip"u8) || Ascii.EqualsIgnoreCase(item, "x-gzip"u8))
-                    coding = HttpContentCoding.Gzip;
-                else if (Ascii.EqualsIgnoreCase(item, "deflate"u8))
-                    coding = HttpContentCoding.Deflate;
+                // As libhtp (and browsers, per http-evader): a token naming gzip or deflate anywhere ("x-gzip", "x-deflate",
+                // "gzip x") is that coding.
+                if (Contains(item, "gzip"u8))
+                    codings.Add(HttpContentCoding.Gzip);
+                else if (Contains(item, "deflate"u8))
+                    codings.Add(HttpContentCoding.Deflate);
                 else
-                    unsupported = true;
+                    codings.Unsupported = true;
             }
 
             if (comma < 0)
-                break;
+                return;
             value = value[(comma + 1)..];
         }
-
-        if (codings > 1)
-            unsupported = true;
-        return unsupported ? HttpContentCoding.Identity : coding;
     }
 
     /// <summary>

@@ -6,7 +6,8 @@ public enum HttpFileState : byte
     /// <summary>Every byte was seen and decoded: size and hashes describe the whole file (<c>CLOSED</c>).</summary>
     Closed,
     /// <summary>The body ended early: connection closed or reset mid-body, a gap, a framing error, or decoding stopped
-    /// (bomb, corrupt data, limit). Size counts what was seen; no hashes (<c>TRUNCATED</c>).</summary>
+    /// (bomb, corrupt data, limit). Size counts what was seen; hashes only when they cover all of it (no gap, decoding
+    /// not stopped) (<c>TRUNCATED</c>).</summary>
     Truncated,
 }
 
@@ -17,6 +18,45 @@ public enum HttpContentCoding : byte
     Gzip,
     /// <summary>RFC 9110 <c>deflate</c>: zlib-wrapped; raw deflate (a common server mistake) is accepted too.</summary>
     Deflate,
+}
+
+/// <summary>
+/// The content codings of a body in the order the sender applied them (RFC 9110 §8.4: listed in order of application,
+/// across repeated fields), <c>identity</c> left out. Decoding undoes them last to first.
+/// </summary>
+internal struct HttpContentCodings
+{
+    /// <summary>Layers undone at most, 3 (the limit Suricata's http-evader tests set, <c>response-body-decompress-layer-limit</c>).</summary>
+    public const int MaxLayers = 3;
+
+    private LayerBuffer _layers;
+
+    public int Count { readonly get; private set; }
+
+    /// <summary>A coding we cannot undo, or more than <see cref="MaxLayers"/>: the body is hashed as sent.</summary>
+    public bool Unsupported { readonly get; set; }
+
+    /// <summary>Layers to undo (none when <see cref="Unsupported"/>).</summary>
+    public readonly int Layers => Unsupported ? 0 : Count;
+
+    public readonly HttpContentCoding this[int index] => _layers[index];
+
+    public void Add(HttpContentCoding coding)
+    {
+        if (Count == MaxLayers)
+        {
+            Unsupported = true;
+            return;
+        }
+
+        _layers[Count++] = coding;
+    }
+
+    [System.Runtime.CompilerServices.InlineArray(MaxLayers)]
+    private struct LayerBuffer
+    {
+        private HttpContentCoding _element0;
+    }
 }
 
 /// <summary>
@@ -46,9 +86,14 @@ public sealed class HttpFile
 
     public FileMagicType Magic { get; internal set; }
 
+    /// <summary>The last coding the sender applied (the first undone); <see cref="HttpContentCoding.Identity"/> when none was undone.</summary>
     public HttpContentCoding Coding { get; internal set; }
 
-    /// <summary>MD5, SHA-1 and SHA-256 were computed over the whole decoded content (only when <see cref="HttpFileState.Closed"/>).</summary>
+    /// <summary>Content codings undone (0 to <c>3</c>); a body whose codings cannot all be undone is kept as sent.</summary>
+    public int CodingLayers { get; internal set; }
+
+    /// <summary>MD5, SHA-1 and SHA-256 cover exactly the <see cref="Size"/> bytes seen: false after a gap or when decoding
+    /// stopped. A <see cref="HttpFileState.Truncated"/> file can have them (the content up to where the connection ended).</summary>
     public bool HasHashes { get; internal set; }
 
     public ReadOnlySpan<byte> Md5 => HasHashes ? _md5 : default;
@@ -72,6 +117,7 @@ public sealed class HttpFile
         Stored = false;
         Magic = FileMagicType.Data;
         Coding = HttpContentCoding.Identity;
+        CodingLayers = 0;
         HasHashes = false;
     }
 }

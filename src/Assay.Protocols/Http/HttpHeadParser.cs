@@ -13,8 +13,9 @@ internal struct HttpFraming
     public bool Chunked;
     public bool ChunkedLast;
     public bool OtherTransferCoding;
-    public HttpContentCoding Coding;
+    public HttpContentCodings Codings;
     public bool Expect100;
+    public bool Upgrade;
 
     public static HttpFraming None => new() { ContentLength = -1 };
 }
@@ -40,7 +41,7 @@ internal static class HttpHeadParser
     {
         http09 = false;
         ReadOnlySpan<byte> head = message.HeadBuffer.AsSpan(0, headLength);
-        int lineEnd = LineContentEnd(head, 0, out fieldsStart);
+        int lineEnd = LineContentEnd(head, 0, ref anomalies, out fieldsStart);
         ReadOnlySpan<byte> line = head[..lineEnd];
 
         int sp = line.IndexOf(Space);
@@ -89,36 +90,49 @@ internal static class HttpHeadParser
         return true;
     }
 
-    /// <summary>Parses the status line; <see langword="false"/> when the head does not start with <c>HTTP/</c>.</summary>
+    /// <summary>
+    /// Parses the status line; <see langword="false"/> when the head does not start with <c>HTTP/</c> (case-insensitive,
+    /// after filler bytes — space, tab, NUL and other controls — that browsers skip: reported as <c>http.invalid_status_line</c>).
+    /// </summary>
     public static bool TryParseStatusLine(HttpMessage message, int headLength, ref AnomalySet anomalies, out int statusCode, out int fieldsStart)
     {
         statusCode = HttpTransaction.InvalidStatus;
         ReadOnlySpan<byte> head = message.HeadBuffer.AsSpan(0, headLength);
-        int lineEnd = LineContentEnd(head, 0, out fieldsStart);
-        ReadOnlySpan<byte> line = head[..lineEnd];
-        if (!StartsWithHttp(line))
+        int lineEnd = LineContentEnd(head, 0, ref anomalies, out fieldsStart);
+        int start = StatusLineStart(head[..lineEnd]);
+        if (start < 0)
             return false;
+        if (start > 0)
+            AddOnce(ref anomalies, Anomaly.HttpInvalidStatusLine);
+        ReadOnlySpan<byte> line = head[start..lineEnd];
 
         int sp = line.IndexOf(Space);
         int versionEnd = sp < 0 ? line.Length : sp;
-        message.StartLine1 = new TextRange(0, versionEnd);
+        message.StartLine1 = new TextRange(start, versionEnd);
         if (!IsVersion(line[..versionEnd]))
-            anomalies.Add(Anomaly.HttpInvalidStatusLine);
+            AddOnce(ref anomalies, Anomaly.HttpInvalidStatusLine);
         int codeStart = versionEnd;
         while (codeStart < line.Length && line[codeStart] == Space)
             codeStart++;
         int codeEnd = line[codeStart..].IndexOf(Space);
         codeEnd = codeEnd < 0 ? line.Length : codeStart + codeEnd;
-        message.StartLine2 = new TextRange(codeStart, codeEnd - codeStart);
+        message.StartLine2 = new TextRange(start + codeStart, codeEnd - codeStart);
         int reasonStart = Math.Min(codeEnd + 1, line.Length);
-        message.StartLine3 = new TextRange(reasonStart, line.Length - reasonStart);
+        message.StartLine3 = new TextRange(start + reasonStart, line.Length - reasonStart);
 
         ReadOnlySpan<byte> code = line[codeStart..codeEnd];
         if (code.Length == 3 && code.IndexOfAnyExceptInRange((byte)'0', (byte)'9') < 0)
             statusCode = ((code[0] - '0') * 100) + ((code[1] - '0') * 10) + (code[2] - '0');
         else
-            anomalies.Add(Anomaly.HttpInvalidStatusLine);
+            AddOnce(ref anomalies, Anomaly.HttpInvalidStatusLine);
         return true;
+    }
+
+    /// <summary>Where <c>HTTP/</c> starts in a would-be status line after filler bytes (≤ 0x20), or -1.</summary>
+    public static int StatusLineStart(ReadOnlySpan<byte> line)
+    {
+        int start = line.IndexOfAnyExceptInRange((byte)0, Space);
+        return start >= 0 && StartsWithHttp(line[start..]) ? start : -1;
     }
 
     /// <summary>
@@ -131,55 +145,104 @@ internal static class HttpHeadParser
         int position = start;
         bool haveCurrent = false;
         TextRange name = default;
+        TextRange pendingName = default; // a line with no colon, in case a fold brings it (": value", http-evader)
         int valueStart = 0;
         int valueLength = 0;
         while (position < head.Length)
         {
             int lineStart = position;
-            int contentEnd = LineContentEnd(head, lineStart, out position);
+            // "\n\r" line endings (http-evader): a CR that starts a line and is not a CR LF belongs to the previous ending.
+            while (lineStart + 1 < head.Length && head[lineStart] == (byte)'\r' && head[lineStart + 1] != (byte)'\n')
+            {
+                AddOnce(ref anomalies, Anomaly.HttpBareCarriageReturn);
+                lineStart++;
+            }
+
+            int contentEnd = LineContentEnd(head, lineStart, ref anomalies, out position);
+            // An empty line ends the head; so does a line of blanks ended by a bare LF (" \n"), as browsers read it. Blanks
+            // ended by CR LF are an empty fold (http-evader 059: the head goes on). HttpHeadScanner draws the same line.
             if (contentEnd == lineStart)
                 break;
+            if (head[lineStart..contentEnd].IndexOfAnyExcept(Space, Tab) < 0)
+            {
+                if (position - contentEnd == 1 && head[contentEnd] == (byte)'\n')
+                    break;
+                AddOnce(ref anomalies, Anomaly.HttpObsoleteLineFolding);
+                continue;
+            }
+
+            if (head[lineStart..contentEnd].Contains((byte)0))
+            {
+                // Browsers drop NUL bytes inside fields ("Content-\0Encoding: gz\0ip", http-evader): so do we, in place.
+                AddOnce(ref anomalies, Anomaly.HttpInvalidHeader);
+                contentEnd = lineStart + RemoveNuls(head[lineStart..contentEnd]);
+            }
 
             byte first = head[lineStart];
             if (first is Space or Tab)
             {
                 AddOnce(ref anomalies, Anomaly.HttpObsoleteLineFolding);
-                if (!haveCurrent)
+                (int indentEnd, _) = Trim(head, lineStart, contentEnd);
+                if (LooksLikeField(head[indentEnd..contentEnd]))
                 {
-                    AddOnce(ref anomalies, Anomaly.HttpInvalidHeader);
+                    // " Transfer-Encoding: chunked": a fold by the RFC, a field to several browsers (http-evader); libhtp
+                    // reads it as a field too, so the body is framed the way a browser sees it.
+                    lineStart = indentEnd;
+                }
+                else
+                {
+                    if (!haveCurrent && !pendingName.IsEmpty && head[indentEnd] == (byte)':')
+                    {
+                        // "Name\r\n :value": the colon came on a continuation line.
+                        name = pendingName;
+                        pendingName = default;
+                        (valueStart, valueLength) = Trim(head, indentEnd + 1, contentEnd);
+                        haveCurrent = true;
+                        continue;
+                    }
+
+                    if (!haveCurrent)
+                    {
+                        AddOnce(ref anomalies, Anomaly.HttpInvalidHeader);
+                        continue;
+                    }
+
+                    // Join the continuation to the value with one space. The continuation lies after the value's line end
+                    // and at least one whitespace byte, so moving it left over them never overwrites bytes not yet read.
+                    (int contStart, int contLength) = Trim(head, lineStart, contentEnd);
+                    if (contLength == 0)
+                        continue;
+                    int destination = valueStart + valueLength;
+                    if (valueLength > 0)
+                        head[destination++] = Space;
+                    head.Slice(contStart, contLength).CopyTo(head[destination..]);
+                    valueLength = destination + contLength - valueStart;
                     continue;
                 }
-
-                // Join the continuation to the value with one space. The continuation lies after the value's CRLF and at
-                // least one whitespace byte, so moving it left over them never overwrites bytes not yet read.
-                (int contStart, int contLength) = Trim(head, lineStart, contentEnd);
-                if (contLength == 0)
-                    continue;
-                int destination = valueStart + valueLength;
-                if (valueLength > 0)
-                    head[destination++] = Space;
-                head.Slice(contStart, contLength).CopyTo(head[destination..]);
-                valueLength = destination + contLength - valueStart;
-                continue;
             }
 
             if (haveCurrent)
                 Finish(message, name, new TextRange(valueStart, valueLength), options, ref anomalies, ref framing);
             haveCurrent = false;
+            pendingName = default;
 
             int colon = head[lineStart..contentEnd].IndexOf((byte)':');
             if (colon <= 0)
             {
                 AddOnce(ref anomalies, Anomaly.HttpInvalidHeader);
+                (int nameStart, int nameLength) = Trim(head, lineStart, contentEnd);
+                if (colon < 0 && HttpFieldParser.IsToken(head.Slice(nameStart, nameLength)))
+                    pendingName = new TextRange(nameStart, nameLength);
                 continue;
             }
 
             int nameEnd = lineStart + colon;
-            if (head[nameEnd - 1] is Space or Tab)
+            if (head[nameEnd - 1] <= Space)
             {
-                // "Name : value" — RFC 9112 §5.1 says reject; a proxy strips the space, so we do too and report it.
+                // "Name : value" (or a VT/FF there, http-evader) — RFC 9112 §5.1 says reject; a proxy strips the space, as
+                // browsers do, so we do too and report it.
                 AddOnce(ref anomalies, Anomaly.HttpInvalidHeader);
-                while (nameEnd > lineStart && head[nameEnd - 1] is Space or Tab)
+                while (nameEnd > lineStart && head[nameEnd - 1] <= Space)
                     nameEnd--;
             }
 
@@ -217,6 +280,9 @@ internal static class HttpHeadParser
             case 7 when Ascii.EqualsIgnoreCase(n, "referer"u8):
                 SetOnce(ref message.Referer, value);
                 break;
+            case 7 when Ascii.EqualsIgnoreCase(n, "upgrade"u8):
+                framing.Upgrade = true;
+                break;
             case 8 when Ascii.EqualsIgnoreCase(n, "location"u8):
                 SetOnce(ref message.Location, value);
                 break;
@@ -233,7 +299,7 @@ internal static class HttpHeadParser
                 SetOnce(ref message.XForwardedFor, value);
                 break;
             case 16 when Ascii.EqualsIgnoreCase(n, "content-encoding"u8):
-                framing.Coding = HttpFieldParser.ParseContentEncoding(v, out _);
+                HttpFieldParser.ParseContentEncoding(v, ref framing.Codings);
                 break;
             case 17 when Ascii.EqualsIgnoreCase(n, "transfer-encoding"u8):
                 framing.TransferEncoding = true;
@@ -280,14 +346,35 @@ internal static class HttpHeadParser
             anomalies.Add(anomaly);
     }
 
-    /// <summary>The end of the line's content (before CR LF or LF) starting at <paramref name="start"/>; <paramref name="next"/> is the next line.</summary>
-    private static int LineContentEnd(ReadOnlySpan<byte> head, int start, out int next)
+    /// <summary>
+    /// The end of the line's content starting at <paramref name="start"/>; <paramref name="next"/> is the next line. Lines end
+    /// at CR LF, LF, or a CR alone (old Mac style, which browsers accept and http-evader uses: reported as
+    /// <c>http.bare_cr_line_ending</c>).
+    /// </summary>
+    private static int LineContentEnd(ReadOnlySpan<byte> head, int start, ref AnomalySet anomalies, out int next)
     {
-        int lf = head[start..].IndexOf((byte)'\n');
-        int end = lf < 0 ? head.Length : start + lf;
-        next = lf < 0 ? head.Length : end + 1;
-        if (end > start && head[end - 1] == (byte)'\r')
-            end--;
+        int found = head[start..].IndexOfAny((byte)'\r', (byte)'\n');
+        if (found < 0)
+        {
+            next = head.Length;
+            return head.Length;
+        }
+
+        int end = start + found;
+        if (head[end] == (byte)'\n')
+        {
+            next = end + 1;
+        }
+        else if (end + 1 < head.Length && head[end + 1] == (byte)'\n')
+        {
+            next = end + 2;
+        }
+        else
+        {
+            AddOnce(ref anomalies, Anomaly.HttpBareCarriageReturn);
+            next = end + 1;
+        }
+
         return end;
     }
 
@@ -298,6 +385,26 @@ internal static class HttpHeadParser
         while (end > start && head[end - 1] is Space or Tab)
             end--;
         return (start, end - start);
+    }
+
+    /// <summary>Removes NUL bytes, moving the rest left; returns the new length.</summary>
+    private static int RemoveNuls(Span<byte> line)
+    {
+        int length = 0;
+        foreach (byte b in line)
+        {
+            if (b != 0)
+                line[length++] = b;
+        }
+
+        return length;
+    }
+
+    /// <summary><c>token ":"</c> at the start of a line.</summary>
+    private static bool LooksLikeField(ReadOnlySpan<byte> line)
+    {
+        int colon = line.IndexOf((byte)':');
+        return colon > 0 && HttpFieldParser.IsToken(line[..colon]);
     }
 
     private static bool StartsWithHttp(ReadOnlySpan<byte> text) => text.Length >= 5 && Ascii.EqualsIgnoreCase(text[..5], "HTTP/"u8);

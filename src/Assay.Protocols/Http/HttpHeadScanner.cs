@@ -20,8 +20,8 @@ internal enum HeadScanResult : byte
 /// <summary>
 /// Finds the end of a message head (RFC 9112 §2.1: start-line, field lines, CRLF) in bytes that arrive in pieces. The
 /// state is four numbers, so it survives between calls without holding the bytes; lines end at LF (a CR before it is
-/// part of the line ending, bare LF is accepted as RFC 9112 §2.2 allows). Empty lines before the start line are skipped
-/// (§2.2: "SHOULD ignore at least one empty line").
+/// part of the line ending, bare LF is accepted as RFC 9112 §2.2 allows). Empty lines (and blanks) before the start line
+/// are skipped (§2.2: "SHOULD ignore at least one empty line").
 /// </summary>
 internal struct HttpHeadScanner
 {
@@ -35,7 +35,9 @@ internal struct HttpHeadScanner
     public int Lines;
 
     private int _lineLength;
-    private bool _lineStartsWithCr;
+    private bool _lineHasContent;
+    private bool _lineHasCr;
+    private bool _lineHasBlank;
 
     /// <summary>
     /// Takes bytes of <paramref name="data"/> up to the end of the head (or of the start line). The bytes taken are
@@ -49,7 +51,8 @@ internal struct HttpHeadScanner
         {
             if (Length == 0)
             {
-                int start = data[consumed..].IndexOfAnyExcept((byte)'\r', (byte)'\n');
+                // Blanks too: " \r\nHTTP/1.1 200" and " HTTP/1.1 200" (http-evader) start where browsers start them.
+                int start = data[consumed..].IndexOfAnyExcept("\r\n \t"u8);
                 if (start < 0)
                 {
                     Skipped += data.Length - consumed;
@@ -68,8 +71,19 @@ internal struct HttpHeadScanner
                 return HeadScanResult.StartLineTooLong;
             if (Length + take > maxHead)
                 return HeadScanResult.HeadTooLarge;
+            // An empty line may carry stray CRs ("\r\r\n") or, ended by a bare LF, blanks (" \n"): http-evader cases that
+            // browsers read as the end of the head. Blanks with a CR are an empty fold. HttpHeadParser draws the same line.
             if (_lineLength == 0)
-                _lineStartsWithCr = rest[0] == (byte)'\r';
+            {
+                _lineHasContent = false;
+                _lineHasCr = false;
+                _lineHasBlank = false;
+            }
+
+            ReadOnlySpan<byte> part = rest[..(lf < 0 ? take : lf)];
+            _lineHasContent |= part.IndexOfAnyExcept(" \t\r"u8) >= 0;
+            _lineHasCr |= part.Contains((byte)'\r');
+            _lineHasBlank |= part.IndexOfAny((byte)' ', (byte)'\t') >= 0;
             consumed += take;
             Length += take;
             if (lf < 0)
@@ -78,12 +92,11 @@ internal struct HttpHeadScanner
                 return HeadScanResult.NeedMoreData;
             }
 
-            int lineLength = _lineLength + lf;
             _lineLength = 0;
             Lines++;
             if (Lines == 1)
                 return HeadScanResult.StartLineComplete;
-            if (lineLength == 0 || (lineLength == 1 && _lineStartsWithCr))
+            if (!_lineHasContent && !(_lineHasCr && _lineHasBlank))
                 return HeadScanResult.Complete;
         }
 

@@ -8,15 +8,16 @@ namespace Assay.Protocols.Http;
 //   chunk        = chunk-size [ chunk-ext ] CRLF chunk-data CRLF        ; chunk-size = 1*HEXDIG
 //   last-chunk   = 1*("0") [ chunk-ext ] CRLF
 //
-// Tolerated: bare LF, whitespace around the size, an empty line where a size is expected. Reported and recovered from: a size
+// Tolerated: bare LF, whitespace and control bytes before the size, an empty line where a size is expected, a missing trailer
+// end at close. Reported and recovered from: bytes after the size that are not an extension (ignored, as browsers do); a size
 // that is not hex or does not fit 63 bits ends the body (the next line is parsed as a new message, Zeek's behaviour, so a
 // request hidden behind it is still seen); chunk data not followed by CRLF. Lost: a size line past MaxChunkLineLength.
 public sealed partial class HttpParser
 {
-    private static void StartBody(ref Direction d, HttpTransaction tx, HttpStreamPhase phase, long contentLength, HttpContentCoding coding)
+    private static void StartBody(ref Direction d, HttpTransaction tx, HttpStreamPhase phase, long contentLength, in HttpContentCodings codings)
     {
         d.Transaction = tx;
-        d.Coding = coding;
+        d.Codings = codings;
         d.BodyStartOffset = d.Offset;
         d.Phase = phase;
         d.Remaining = phase == HttpStreamPhase.Body ? contentLength : 0;
@@ -57,9 +58,19 @@ public sealed partial class HttpParser
             return Ignore(ref d, data.Length);
         }
 
-        foreach (byte b in data[..end])
+        // A response whose first chunk-size line does not start with a hex digit was not chunked after all (a server that
+        // says chunked and sends the content, as http-evader does): like libhtp, read it as the body until close.
+        bool mayFallBack = !toServer && Message(toServer, in d).BodyLength == 0;
+        for (int i = 0; i < end; i++)
+        {
+            byte b = data[i];
+            bool kept = d.Chunk.Digits == 0 && d.Chunk.Keep(b);
+            d.Chunk.LineLength++;
             StepChunkSize(ref d.Chunk, b);
-        d.Chunk.LineLength += end;
+            if (mayFallBack && d.Chunk.Invalid && d.Chunk.Digits == 0)
+                return FallBackToBody(ref d, data, i + (kept ? 1 : 0), ref sink);
+        }
+
         int consumed = lf < 0 ? data.Length : lf + 1;
         Message(toServer, in d).WireLength += consumed;
         d.Offset += consumed;
@@ -77,6 +88,9 @@ public sealed partial class HttpParser
             return consumed;
         }
 
+        if (line.Junk)
+            Report(ref sink, Anomaly.HttpChunkSizeJunk, toServer, d.Transaction!.Id);
+
         if (line.Size == 0)
         {
             d.Phase = HttpStreamPhase.ChunkTrailer;
@@ -88,35 +102,78 @@ public sealed partial class HttpParser
         return consumed;
     }
 
-    /// <summary>One byte of a chunk-size line (before its LF).</summary>
+    /// <summary>
+    /// The response body was not chunked: the bytes of the would-be size line read so far (kept, at most
+    /// <see cref="ChunkLine.KeptCapacity"/>) become the body's first bytes, and the rest runs until close.
+    /// </summary>
+    private int FallBackToBody<TSink>(ref Direction d, ReadOnlySpan<byte> data, int consumed, ref TSink sink)
+        where TSink : IHttpSink
+    {
+        Report(ref sink, Anomaly.HttpChunkSizeInvalid, toServer: false, d.Transaction!.Id);
+        Message(toServer: false, in d).WireLength += consumed;
+        d.Offset += consumed;
+        Span<byte> kept = stackalloc byte[ChunkLine.KeptCapacity];
+        int keptLength = d.Chunk.CopyKept(kept);
+        d.Chunk = default;
+        d.Phase = HttpStreamPhase.BodyUntilClose;
+        BodyBytes(toServer: false, ref d, kept[..keptLength], ref sink);
+        return consumed;
+    }
+
+    /// <summary>
+    /// One byte of a chunk-size line (before its LF). Lenient where browsers are (the http-evader cases): control and
+    /// whitespace bytes before the size are skipped, and anything after the hex digits that is not an extension is
+    /// ignored (reported as <c>http.chunk_size_junk</c>). No digit at all, or more than 63 bits, is invalid.
+    /// </summary>
     private static void StepChunkSize(ref ChunkLine line, byte b)
     {
-        if (line.Extension)
+        if (line.Extension || b == (byte)'\r')
             return;
-        switch (b)
+        if (line.Digits == 0 && line.LineLength > ChunkLine.KeptCapacity)
         {
-            case (byte)';':
-                line.Extension = true;
-                return;
-            case (byte)'\r':
-                return;
-            case (byte)' ' or (byte)'\t':
-                if (line.Digits > 0)
-                    line.SizeEnded = true;
-                return;
+            // More filler before a digit than any sender needs: not a size line.
+            line.Invalid = true;
+            line.Extension = true;
+            return;
         }
 
+        if (line.Digits == 0 && b is (byte)' ' or (byte)'\t' or 0x0B or 0x0C)
+            return;
+
         int hex = HexValue(b);
-        // Overflow check before the shift: a size that needs more than 63 bits (2^64 in Zeek's 261 traces) is invalid.
-        if (hex < 0 || line.SizeEnded || line.Size > (long.MaxValue >> 4))
+        if (hex >= 0 && !line.SizeEnded)
+        {
+            // Overflow check before the shift: a size that needs more than 63 bits (2^64 in Zeek's 261 traces) is invalid.
+            if (line.Size > (long.MaxValue >> 4))
+            {
+                line.Invalid = true;
+                line.Extension = true;
+                return;
+            }
+
+            line.Size = (line.Size << 4) | (uint)hex;
+            line.Digits++;
+            return;
+        }
+
+        if (line.Digits == 0)
         {
             line.Invalid = true;
             line.Extension = true; // ignore the rest of the line
-            return;
         }
-
-        line.Size = (line.Size << 4) | (uint)hex;
-        line.Digits++;
+        else if (b == (byte)';')
+        {
+            line.Extension = true;
+        }
+        else if (b is (byte)' ' or (byte)'\t')
+        {
+            line.SizeEnded = true; // BWS before an extension
+        }
+        else
+        {
+            line.Junk = true;
+            line.Extension = true;
+        }
     }
 
     private static int HexValue(byte b)
@@ -208,7 +265,7 @@ public sealed partial class HttpParser
             HttpMessage message = Message(toServer, in d);
             d.Decoder = _context.RentDecoder();
             message.HasFile = true;
-            d.Decoder.Begin(message.File, d.Coding, _options);
+            d.Decoder.Begin(message.File, in d.Codings, _options);
         }
 
         return d.Decoder;

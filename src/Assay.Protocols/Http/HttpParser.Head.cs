@@ -52,7 +52,7 @@ public sealed partial class HttpParser
         {
             // An HTTP/0.9 response has no head: its bytes are the body, to the end of the connection.
             waiting.Response.HasHead = true;
-            StartBody(ref d, waiting, HttpStreamPhase.BodyUntilClose, 0, HttpContentCoding.Identity);
+            StartBody(ref d, waiting, HttpStreamPhase.BodyUntilClose, 0, default);
             return 0;
         }
 
@@ -61,7 +61,22 @@ public sealed partial class HttpParser
         {
             case HeadScanResult.StartLineComplete:
                 ReadOnlySpan<byte> line = d.Head.AsSpan(0, d.Scanner.Length);
-                if (line.Length < 5 || !Ascii.EqualsIgnoreCase(line[..5], "HTTP/"u8))
+                if (HttpHeadParser.StatusLineStart(line) >= 0)
+                {
+                    FinishUnexpected(ref d, ref sink);
+                }
+                else if (d.Unexpected is not null)
+                {
+                    PromoteUnexpected(ref d, ref sink);
+                }
+                else if (d.JunkLines < MaxJunkLinesBeforeStatus && AwaitingResponse() is not null)
+                {
+                    // "foobar\r\nHTTP/1.1 200 ok" (http-evader): browsers skip a few lines that are not a status line.
+                    if (d.JunkLines++ == 0)
+                        Report(ref sink, Anomaly.HttpInvalidStatusLine, toServer: false, AwaitingResponse()?.Id ?? -1);
+                    ReturnHead(ref d);
+                }
+                else
                 {
                     Report(ref sink, Anomaly.HttpInvalidStatusLine, toServer: false, AwaitingResponse()?.Id ?? -1);
                     Lose(toServer: false, ref d, ref sink);
@@ -69,8 +84,13 @@ public sealed partial class HttpParser
 
                 break;
             case HeadScanResult.Complete:
+                d.JunkLines = 0;
                 CompleteResponseHead(ref sink);
                 break;
+            case HeadScanResult.StartLineTooLong when d.Unexpected is not null:
+                // A long first line after a 1xx/204/304 that announced a body: that body (nothing of this call was taken).
+                PromoteUnexpected(ref d, ref sink);
+                return consumed;
             case HeadScanResult.StartLineTooLong:
                 Report(ref sink, Anomaly.HttpRequestLineTooLong, toServer: false, -1);
                 Lose(toServer: false, ref d, ref sink);
@@ -137,7 +157,8 @@ public sealed partial class HttpParser
     private static bool LooksLikeRequestLine(ReadOnlySpan<byte> line, out bool http09)
     {
         http09 = false;
-        line = line.TrimEnd("\r\n"u8).TrimEnd((byte)' ');
+        int lineEnd = line.IndexOfAny((byte)'\r', (byte)'\n');
+        line = (lineEnd < 0 ? line : line[..lineEnd]).TrimEnd((byte)' ');
         int sp = line.IndexOf((byte)' ');
         if (sp <= 0 || !HttpFieldParser.IsToken(line[..sp]))
             return false;
@@ -175,6 +196,7 @@ public sealed partial class HttpParser
         else
             HttpHeadParser.ParseFields(request, fieldsStart, length, _options, ref anomalies, ref framing);
 
+        tx.RequestUpgrade = framing.Upgrade;
         HttpStreamPhase body = HttpStreamPhase.Head;
         if (framing.TransferEncoding)
         {
@@ -205,7 +227,7 @@ public sealed partial class HttpParser
             return;
         }
 
-        StartBody(ref d, tx, body, framing.ContentLength, framing.Coding);
+        StartBody(ref d, tx, body, framing.ContentLength, in framing.Codings);
     }
 
     private void CompleteResponseHead<TSink>(ref TSink sink)
@@ -223,17 +245,25 @@ public sealed partial class HttpParser
         }
 
         HttpMessage response = tx.Response;
+        if (response.RawHead.Length != 0)
+            response.Reset(toServer: false); // an interim head kept in case a body followed it: the final head replaces it
         TakeHead(ref d, response, out int length);
         var framing = HttpFraming.None;
         HttpHeadParser.TryParseStatusLine(response, length, ref anomalies, out int status, out int fieldsStart);
         HttpHeadParser.ParseFields(response, fieldsStart, length, _options, ref anomalies, ref framing);
         Report(ref sink, ref anomalies, toServer: false, tx.Id);
 
-        if (status is >= 100 and < 200 && status != 101)
+        HttpStreamPhase body = ResponseBodyPhase(ref sink, tx, in framing);
+        bool upgrade = status == 101 && tx.RequestUpgrade;
+        if (status is >= 100 and < 200 && !upgrade && status != 101)
         {
             // Interim response (100 Continue, 102, 103): noted, then the final response for the same request follows.
+            // Its head is kept while it might still carry a body (http-evader: browsers show it).
             tx.InfoCode = status;
-            response.Reset(toServer: false);
+            if (body is HttpStreamPhase.Body or HttpStreamPhase.ChunkSize)
+                ExpectNoBody(ref d, tx, status, body, in framing);
+            else
+                response.Reset(toServer: false);
             NextMessage(toServer: false, ref d, ref sink);
             return;
         }
@@ -242,9 +272,10 @@ public sealed partial class HttpParser
         response.HasHead = true;
         if (status == 101)
             tx.InfoCode = status; // a 1xx too: Zeek logs it as info_code as well as status_code
-        if (status == 101 || (tx.IsConnect && status is >= 200 and < 300))
+        if (upgrade || (tx.IsConnect && status is >= 200 and < 300))
         {
-            // The connection now carries another protocol (RFC 9110 §9.3.6, §15.2.2): stop parsing both directions.
+            // The connection now carries another protocol (RFC 9110 §9.3.6, §15.2.2): stop parsing both directions. A 101
+            // without an Upgrade request is not a switch (browsers read its body; so do we).
             tx.Flags |= HttpTransactionFlags.Tunnel;
             _tunnel = true;
             if (_request.Phase == HttpStreamPhase.Head)
@@ -253,25 +284,23 @@ public sealed partial class HttpParser
                 _request.Phase = HttpStreamPhase.Tunnel;
                 Settle(toServer: true, ref sink);
             }
-        }
 
-        HttpStreamPhase body;
-        if (tx.IsHead || status is 204 or 304 || (tx.Flags & HttpTransactionFlags.Tunnel) != 0)
             body = HttpStreamPhase.Head;
-        else if (framing.TransferEncoding)
-        {
-            if (framing.ContentLength >= 0 || framing.ContentLengthInvalid)
-                Report(ref sink, Anomaly.HttpContentLengthAndChunked, toServer: false, tx.Id);
-            if (!framing.ChunkedLast || framing.OtherTransferCoding)
-                Report(ref sink, Anomaly.HttpTransferEncodingInvalid, toServer: false, tx.Id);
-            body = framing.Chunked ? HttpStreamPhase.ChunkSize : HttpStreamPhase.BodyUntilClose;
         }
-        else if (framing.ContentLengthInvalid)
-            body = HttpStreamPhase.BodyUntilClose;
-        else if (framing.ContentLength >= 0)
-            body = framing.ContentLength > 0 ? HttpStreamPhase.Body : HttpStreamPhase.Head;
-        else
-            body = HttpStreamPhase.BodyUntilClose;
+        else if (tx.IsHead || status is 204 or 304)
+        {
+            // No body by the rules (RFC 9112 §6.3). A 204/304 that announces one anyway may be followed by it: the
+            // transaction stays open until the next bytes show whether they are a body or the next response.
+            if (!tx.IsHead && body is HttpStreamPhase.Body or HttpStreamPhase.ChunkSize)
+            {
+                response.IsComplete = true;
+                ExpectNoBody(ref d, tx, status, body, in framing);
+                NextMessage(toServer: false, ref d, ref sink);
+                return;
+            }
+
+            body = HttpStreamPhase.Head;
+        }
 
         if (body == HttpStreamPhase.Head)
         {
@@ -282,7 +311,84 @@ public sealed partial class HttpParser
             return;
         }
 
-        StartBody(ref d, tx, body, framing.ContentLength, framing.Coding);
+        StartBody(ref d, tx, body, framing.ContentLength, in framing.Codings);
+    }
+
+    /// <summary>How a response's fields frame its body (RFC 9112 §6.3 items 4–7); status and method rules are the caller's.</summary>
+    private HttpStreamPhase ResponseBodyPhase<TSink>(ref TSink sink, HttpTransaction tx, in HttpFraming framing)
+        where TSink : IHttpSink
+    {
+        if (framing.TransferEncoding)
+        {
+            if (framing.ContentLength >= 0 || framing.ContentLengthInvalid)
+                Report(ref sink, Anomaly.HttpContentLengthAndChunked, toServer: false, tx.Id);
+            if (!framing.ChunkedLast || framing.OtherTransferCoding)
+                Report(ref sink, Anomaly.HttpTransferEncodingInvalid, toServer: false, tx.Id);
+            return framing.Chunked ? HttpStreamPhase.ChunkSize : HttpStreamPhase.BodyUntilClose;
+        }
+
+        if (framing.ContentLengthInvalid)
+            return HttpStreamPhase.BodyUntilClose;
+        if (framing.ContentLength >= 0)
+            return framing.ContentLength > 0 ? HttpStreamPhase.Body : HttpStreamPhase.Head;
+        return HttpStreamPhase.BodyUntilClose;
+    }
+
+    /// <summary>Remembers a response that should have no body but announced one (interim 1xx, 204, 304).</summary>
+    private static void ExpectNoBody(ref Direction d, HttpTransaction tx, int status, HttpStreamPhase body, in HttpFraming framing)
+    {
+        d.Unexpected = tx;
+        d.UnexpectedStatus = status;
+        d.UnexpectedPhase = body;
+        d.UnexpectedLength = framing.ContentLength;
+        d.UnexpectedCodings = framing.Codings;
+    }
+
+    /// <summary>The bytes after a response that should have had no body are a status line, or the stream ended: it had none.</summary>
+    private void FinishUnexpected<TSink>(ref Direction d, ref TSink sink)
+        where TSink : IHttpSink
+    {
+        HttpTransaction? tx = d.Unexpected;
+        d.Unexpected = null;
+        if (tx is null || !tx.Response.HasHead)
+            return; // an interim head: the final response is still to come
+        tx.Response.Done = true;
+        TryFinish(tx, ref sink);
+    }
+
+    /// <summary>
+    /// The bytes after a response that should have had no body are not a status line: they are its body after all, as
+    /// browsers read it (libhtp's RESPONSE_BODY_UNEXPECTED). The head bytes collected so far are replayed as body.
+    /// </summary>
+    private void PromoteUnexpected<TSink>(ref Direction d, ref TSink sink)
+        where TSink : IHttpSink
+    {
+        HttpTransaction tx = d.Unexpected!;
+        d.Unexpected = null;
+        Report(ref sink, Anomaly.HttpUnexpectedBody, toServer: false, tx.Id);
+        if (!tx.Response.HasHead)
+        {
+            tx.Response.HasHead = true;
+            tx.StatusCode = d.UnexpectedStatus;
+        }
+
+        tx.Response.IsComplete = false;
+        byte[]? collected = d.Head;
+        int length = d.Scanner.Length;
+        d.Head = null;
+        d.Scanner = default;
+        d.Offset -= length; // counted when collected; counted again as body below
+        StartBody(ref d, tx, d.UnexpectedPhase, d.UnexpectedLength, in d.UnexpectedCodings);
+        if (collected is not null)
+        {
+            ReadOnlySpan<byte> replay = collected.AsSpan(0, length);
+            while (!replay.IsEmpty && d.Phase != HttpStreamPhase.Head)
+                replay = replay[ConsumeBody(toServer: false, ref d, replay, ref sink)..];
+            // A body that ended inside the replayed bytes: what follows is the next response head.
+            if (!replay.IsEmpty)
+                OnData(toServer: false, replay, ref sink);
+            ArrayPool<byte>.Shared.Return(collected);
+        }
     }
 
     /// <summary>After a message: the next head, unless HTTP has ended on the connection or the parse depth is reached.</summary>

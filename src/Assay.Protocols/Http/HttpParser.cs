@@ -54,6 +54,10 @@ public sealed partial class HttpParser : IDisposable
     /// <summary>Longest chunk-size line (size, extensions, CRLF), 1 KiB: longer is garbage or an attack (<c>http.chunk_line_too_long</c>).</summary>
     public const int MaxChunkLineLength = 1024;
 
+    /// <summary>Lines that are not a status line skipped before one (http-evader's "foobar\r\nHTTP/1.1 200"), 4: more loses
+    /// the direction (<c>http.invalid_status_line</c>).</summary>
+    public const int MaxJunkLinesBeforeStatus = 4;
+
     /// <summary>Initial head buffer; it doubles up to <see cref="HttpOptions.MaxHeaderBytes"/>.</summary>
     private const int InitialHeadBuffer = 1024;
 
@@ -91,22 +95,27 @@ public sealed partial class HttpParser : IDisposable
         ref Direction d = ref toServer ? ref _request : ref _response;
         while (!data.IsEmpty)
         {
-            int consumed = d.Phase switch
-            {
-                HttpStreamPhase.Head => toServer ? ConsumeRequestHead(data, ref sink) : ConsumeResponseHead(data, ref sink),
-                HttpStreamPhase.Body => ConsumeLengthBody(toServer, ref d, data, ref sink),
-                HttpStreamPhase.BodyUntilClose => ConsumeBodyUntilClose(toServer, ref d, data, ref sink),
-                HttpStreamPhase.ChunkSize => ConsumeChunkSize(toServer, ref d, data, ref sink),
-                HttpStreamPhase.ChunkData => ConsumeChunkData(toServer, ref d, data, ref sink),
-                HttpStreamPhase.ChunkDataEnd => ConsumeChunkDataEnd(toServer, ref d, data, ref sink),
-                HttpStreamPhase.ChunkTrailer => ConsumeChunkTrailer(toServer, ref d, data, ref sink),
-                _ => Ignore(ref d, data.Length),
-            };
+            int consumed = d.Phase == HttpStreamPhase.Head
+                ? toServer ? ConsumeRequestHead(data, ref sink) : ConsumeResponseHead(data, ref sink)
+                : ConsumeBody(toServer, ref d, data, ref sink);
             data = data[consumed..];
         }
 
         return WantedOffset(in d);
     }
+
+    /// <summary>Bytes in any phase but <see cref="HttpStreamPhase.Head"/>; returns how many were taken.</summary>
+    private int ConsumeBody<TSink>(bool toServer, ref Direction d, ReadOnlySpan<byte> data, ref TSink sink)
+        where TSink : IHttpSink => d.Phase switch
+        {
+            HttpStreamPhase.Body => ConsumeLengthBody(toServer, ref d, data, ref sink),
+            HttpStreamPhase.BodyUntilClose => ConsumeBodyUntilClose(toServer, ref d, data, ref sink),
+            HttpStreamPhase.ChunkSize => ConsumeChunkSize(toServer, ref d, data, ref sink),
+            HttpStreamPhase.ChunkData => ConsumeChunkData(toServer, ref d, data, ref sink),
+            HttpStreamPhase.ChunkDataEnd => ConsumeChunkDataEnd(toServer, ref d, data, ref sink),
+            HttpStreamPhase.ChunkTrailer => ConsumeChunkTrailer(toServer, ref d, data, ref sink),
+            _ => Ignore(ref d, data.Length),
+        };
 
     /// <summary><paramref name="length"/> bytes of one direction were never seen (a TCP gap the reassembler skipped).</summary>
     public void OnGap<TSink>(bool toServer, long length, ref TSink sink)
@@ -116,6 +125,8 @@ public sealed partial class HttpParser : IDisposable
             return;
         ref Direction d = ref toServer ? ref _request : ref _response;
         d.Offset += length;
+        if (d.Unexpected is not null)
+            FinishUnexpected(ref d, ref sink);
         switch (d.Phase)
         {
             case HttpStreamPhase.Body or HttpStreamPhase.ChunkData when length <= d.Remaining:
@@ -157,8 +168,17 @@ public sealed partial class HttpParser : IDisposable
         ref Direction d = ref toServer ? ref _request : ref _response;
         if (d.Phase == HttpStreamPhase.Ended)
             return;
-        if (d.Phase == HttpStreamPhase.BodyUntilClose)
-            EndBody(toServer, ref d, truncated: false, ref sink);
+        if (d.Unexpected is not null)
+        {
+            // Bytes collected after a 1xx/204/304 that announced a body, and no status line came: they were its body.
+            if (d.Phase == HttpStreamPhase.Head && d.Scanner.Length > 0)
+                PromoteUnexpected(ref d, ref sink);
+            else
+                FinishUnexpected(ref d, ref sink);
+        }
+
+        if (d.Phase is HttpStreamPhase.BodyUntilClose or HttpStreamPhase.ChunkTrailer)
+            EndBody(toServer, ref d, truncated: false, ref sink); // close-delimited, or every chunk seen and only the trailer's end missing
         else if (d.Transaction is not null)
             EndBody(toServer, ref d, truncated: true, ref sink);
         ReturnHead(ref d);
@@ -315,6 +335,7 @@ public sealed partial class HttpParser : IDisposable
     private void Lose<TSink>(bool toServer, ref Direction d, ref TSink sink)
         where TSink : IHttpSink
     {
+        d.Unexpected = null; // settled below with the rest
         if (d.Transaction is not null)
             EndBody(toServer, ref d, truncated: true, ref sink);
         ReturnHead(ref d);
@@ -350,14 +371,28 @@ public sealed partial class HttpParser : IDisposable
         public long BodyStartOffset;
         /// <summary>The transaction whose message body is open in this direction.</summary>
         public HttpTransaction? Transaction;
-        public HttpContentCoding Coding;
+        public HttpContentCodings Codings;
         public HttpBodyDecoder? Decoder;
         public ChunkLine Chunk;
+        /// <summary>A response (1xx, 204, 304) that announced a body it should not have: what follows decides.</summary>
+        public HttpTransaction? Unexpected;
+        public int UnexpectedStatus;
+        public HttpStreamPhase UnexpectedPhase;
+        public long UnexpectedLength;
+        public HttpContentCodings UnexpectedCodings;
+        /// <summary>Lines skipped before the current status line.</summary>
+        public int JunkLines;
     }
 
     /// <summary>Progress through a chunk-size line, the CRLF after chunk data, or a trailer line.</summary>
     private struct ChunkLine
     {
+        /// <summary>Bytes of a size line kept until its first digit, to give back as body if the response was not chunked.</summary>
+        public const int KeptCapacity = 32;
+
+        private KeptBuffer _kept;
+        private int _keptLength;
+
         public long Size;
         public int Digits;
         public int LineLength;
@@ -365,6 +400,30 @@ public sealed partial class HttpParser : IDisposable
         public bool Extension;
         public bool SizeEnded;
         public bool Invalid;
+        public bool Junk;
         public bool Cr;
+
+        /// <summary>Copies the kept bytes to <paramref name="destination"/> (at least <see cref="KeptCapacity"/> long).</summary>
+        public readonly int CopyKept(Span<byte> destination)
+        {
+            ReadOnlySpan<byte> kept = _kept;
+            kept[.._keptLength].CopyTo(destination);
+            return _keptLength;
+        }
+
+        /// <summary>Keeps one byte of the line; <see langword="false"/> when the buffer is full.</summary>
+        public bool Keep(byte b)
+        {
+            if (_keptLength == KeptCapacity)
+                return false;
+            _kept[_keptLength++] = b;
+            return true;
+        }
+
+        [System.Runtime.CompilerServices.InlineArray(KeptCapacity)]
+        private struct KeptBuffer
+        {
+            private byte _element0;
+        }
     }
 }

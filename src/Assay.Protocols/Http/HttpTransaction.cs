@@ -93,6 +93,9 @@ public sealed class HttpTransaction
 
     public bool IsHead => Method.SequenceEqual("HEAD"u8);
 
+    /// <summary>The request asked to switch protocols (an <c>Upgrade</c> field): only then does a 101 end HTTP.</summary>
+    internal bool RequestUpgrade { get; set; }
+
     public bool IsConnect => Method.SequenceEqual("CONNECT"u8);
 
     /// <summary>
@@ -123,6 +126,7 @@ public sealed class HttpTransaction
         Flags = HttpTransactionFlags.None;
         StatusCode = 0;
         InfoCode = 0;
+        RequestUpgrade = false;
     }
 
     private ReadOnlySpan<byte> HostSource()

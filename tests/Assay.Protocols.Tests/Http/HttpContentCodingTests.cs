@@ -101,13 +101,58 @@ public class HttpContentCodingTests
     }
 
     [Fact]
-    public void UnsupportedOrLayeredCodingsAreHashedAsSent()
+    public void UnsupportedCodingsAreHashedAsSent()
     {
         byte[] body = Gzip(s_page);
         HttpRecorder run = Respond("gzip, br", body).Run();
         RecordedFile file = Assert.Single(run.Files);
         Assert.Equal(body.Length, file.Size);
         Assert.Equal(FileMagicType.Gzip, file.Magic);
+    }
+
+    /// <summary>Codings are listed in the order applied, in one field or several; they are undone last to first (http-evader 125–151).</summary>
+    [Theory]
+    [InlineData("gzip, gzip", "gzip,gzip")]
+    [InlineData("gzip\r\nContent-Encoding: gzip", "gzip,gzip")]
+    [InlineData("deflate,deflate", "raw,raw")]
+    [InlineData("gzip\r\nContent-Encoding: deflate", "gzip,raw")]
+    [InlineData("deflate, identity, gzip", "zlib,gzip")]
+    [InlineData("x-gzip, deflate, gzip", "gzip,raw,gzip")]
+    public void LayeredCodingsAreUndoneLastFirst(string header, string applied)
+    {
+        byte[] body = s_page;
+        foreach (string kind in applied.Split(','))
+            body = Encode(kind, body);
+        foreach (int chunk in new[] { int.MaxValue, 1, 13 })
+        {
+            HttpRecorder run = Respond(header, body).RunChunked(chunk);
+            RecordedFile file = Assert.Single(run.Files);
+            Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(s_page)), file.Sha256);
+            Assert.Equal(HttpFileState.Closed, file.State);
+            Assert.Empty(run.Anomalies);
+        }
+    }
+
+    [Fact]
+    public void MoreLayersThanTheCapAreHashedAsSent()
+    {
+        byte[] body = Gzip(Gzip(Gzip(Gzip(s_page))));
+        HttpRecorder run = Respond("gzip, gzip, gzip, gzip", body).Run();
+        Assert.Equal(body.Length, Assert.Single(run.Files).Size);
+    }
+
+    [Fact]
+    public void ANestedBombIsCaughtAtTheFinalLayer()
+    {
+        var zeros = new byte[64 * 1024 * 1024];
+        byte[] bomb = Gzip(Gzip(zeros));
+        Assert.True(bomb.Length < 4096, $"{bomb.Length}");
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        HttpRecorder run = Respond("gzip, gzip", bomb).RunChunked(1460);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(run.Has(Anomaly.HttpDecompressionBomb));
+        Assert.InRange(Assert.Single(run.Files).Size, HttpOptions.DefaultDecompressionBombMinimum, 4L * 1024 * 1024);
+        Assert.True(allocated < 2 * 1024 * 1024, $"allocated {allocated} bytes");
     }
 
     [Fact]

@@ -58,7 +58,6 @@ public class HttpFramingTests
     [InlineData("8000000000000000")]         // 2^63: does not fit a long
     [InlineData("zz")]
     [InlineData("-1")]
-    [InlineData("1 2")]
     [InlineData(";ext-without-size")]
     public void AnInvalidChunkSizeEndsTheBodyAndParsingResumes(string size)
     {
@@ -73,6 +72,67 @@ public class HttpFramingTests
         Assert.Equal(4, run.Files[0].Size);
         Assert.Equal(HttpFileState.Closed, run.Files[1].State);
         Assert.True(run.Has(Anomaly.HttpChunkSizeInvalid));
+    }
+
+    /// <summary>Browsers read the hex digits and ignore the rest (noxxi's http-evader cases 009–022): so do we, and report it.</summary>
+    [Theory]
+    [InlineData("fx", true)]
+    [InlineData("f,", true)]
+    [InlineData("f\0", true)]
+    [InlineData("f x", true)]
+    [InlineData("\vf", false)]
+    [InlineData("\ff", false)]
+    [InlineData(" f ", false)]
+    [InlineData("F;name=\"value\"", false)]
+    public void JunkAroundAChunkSizeIsSkipped(string sizeLine, bool junk)
+    {
+        const string Data = "0123456789abcde";
+        HttpRecorder run = new HttpScript()
+            .Request("GET / HTTP/1.1\r\n\r\n")
+            .Response($"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n{sizeLine}\r\n{Data}\r\n{sizeLine}\r\n{Data}\r\n0\r\n\r\n")
+            .Run();
+        Assert.Equal(Sha256(Data + Data), Assert.Single(run.Files).Sha256);
+        Assert.Equal(junk, run.Has(Anomaly.HttpChunkSizeJunk));
+        Assert.False(run.Has(Anomaly.HttpChunkSizeInvalid));
+    }
+
+    [Theory]
+    [InlineData("xchunked")]
+    [InlineData("chunkedx")]
+    [InlineData("chunked x")]
+    [InlineData("x\r\n chunked")]
+    [InlineData("\r chunked")]
+    public void ChunkedAnywhereInTransferEncodingMeansChunked(string value)
+    {
+        HttpRecorder run = new HttpScript()
+            .Request("GET / HTTP/1.1\r\n\r\n")
+            .Response($"HTTP/1.1 200 OK\r\nTransfer-Encoding: {value}\r\n\r\n5\r\nhello\r\n0\r\n\r\n")
+            .Run();
+        Assert.Equal(Sha256("hello"), Assert.Single(run.Files).Sha256);
+    }
+
+    [Fact]
+    public void AChunkedBodyWhoseTrailerNeverEndsIsCompleteAtClose()
+    {
+        HttpRecorder run = new HttpScript()
+            .Request("GET / HTTP/1.1\r\n\r\n")
+            .Response("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\n")
+            .Run();
+        RecordedFile file = Assert.Single(run.Files);
+        Assert.Equal(HttpFileState.Closed, file.State);
+        Assert.Equal(Sha256("hello"), file.Sha256);
+    }
+
+    [Fact]
+    public void AChunkedBodyCutAtAChunkBoundaryIsTruncatedButHashed()
+    {
+        HttpRecorder run = new HttpScript()
+            .Request("GET / HTTP/1.1\r\n\r\n")
+            .Response("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n")
+            .Run();
+        RecordedFile file = Assert.Single(run.Files);
+        Assert.Equal(HttpFileState.Truncated, file.State);
+        Assert.Equal(Sha256("hello"), file.Sha256);
     }
 
     [Fact]

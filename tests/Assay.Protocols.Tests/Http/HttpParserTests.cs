@@ -163,7 +163,7 @@ public class HttpParserTests
         RecordedFile file = Assert.Single(run.Files);
         Assert.Equal(HttpFileState.Truncated, file.State);
         Assert.Equal(9, file.Size);
-        Assert.Null(file.Sha256);
+        Assert.Equal(Sha256("only this"), file.Sha256); // the content seen, as Zeek and Suricata hash it
     }
 
     [Fact]
@@ -240,6 +240,75 @@ public class HttpParserTests
         Assert.Equal("first second third", tx.UserAgent);
         Assert.Equal("h", tx.Host);
         Assert.True(run.Has(Anomaly.HttpObsoleteLineFolding));
+    }
+
+    /// <summary>What browsers show for responses shaped like noxxi's http-evader cases, and so what we hash.</summary>
+    [Theory]
+    [InlineData("HTTP/1.1 204 ok\r\nContent-length: 5\r\n\r\nhello", "hello", Anomaly.HttpUnexpectedBody)]
+    [InlineData("HTTP/1.1 304 ok\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", "hello", Anomaly.HttpUnexpectedBody)]
+    [InlineData("HTTP/1.1 100 ok\r\nContent-length: 5\r\n\r\nhello", "hello", Anomaly.HttpUnexpectedBody)]
+    [InlineData("HTTP/1.1 101 ok\r\nContent-length: 5\r\n\r\nhello", "hello", Anomaly.None)]
+    [InlineData("HTTP/1.1 200 ok\r\nTransfer-Encoding: chunked\r\n\r\nhello", "hello", Anomaly.HttpChunkSizeInvalid)]
+    [InlineData("foobar\r\nSIP/2.0 200 OK\r\nHTTP/1.1 200 ok\r\nContent-length: 5\r\n\r\nhello", "hello", Anomaly.HttpInvalidStatusLine)]
+    [InlineData(" \x00HTTP/1.1 200 ok\r\nContent-length: 5\r\n\r\nhello", "hello", Anomaly.HttpInvalidStatusLine)]
+    [InlineData("HTTP/1.1 200 ok\r\nTransfer-Encoding\r\n :chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", "hello", Anomaly.HttpInvalidHeader)]
+    [InlineData("HTTP/1.1 200 ok\r\nConnection: close\r\n Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", "hello", Anomaly.HttpObsoleteLineFolding)]
+    [InlineData("HTTP/1.1 200 ok\r\nTransfer-\0Encoding: chun\0ked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", "hello", Anomaly.HttpInvalidHeader)]
+    [InlineData("HTTP/1.1 200 ok\r\nTransfer-Encoding\v: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", "hello", Anomaly.HttpInvalidHeader)]
+    [InlineData("HTTP/1.1 200 ok\r\nContent-length: 5\n \nhello", "hello", Anomaly.None)]
+    [InlineData("HTTP/1.1 200 ok\r\nTransfer-Encoding: chunked\r\n \r\nX: y\r\n\r\n5\r\nhello\r\n0\r\n\r\n", "hello", Anomaly.HttpObsoleteLineFolding)]
+    [InlineData("HTTP/1.1 200 ok\r\nContent-length: 5\n\r\r\nhello", "hello", Anomaly.HttpBareCarriageReturn)]
+    public void EvasiveResponsesDeliverWhatBrowsersShow(string response, string content, Anomaly anomaly)
+    {
+        HttpRecorder run = new HttpScript().Request("GET /e HTTP/1.1\r\nHost: h\r\n\r\n").Response(response).Run();
+        RecordedFile file = Assert.Single(run.Files);
+        Assert.Equal(Sha256(content), file.Sha256);
+        RecordedTransaction tx = Assert.Single(run.Transactions);
+        Assert.Equal("/e", tx.Uri);
+        if (anomaly != Anomaly.None)
+            Assert.True(run.Has(anomaly), string.Join(", ", run.Anomalies));
+    }
+
+    [Fact]
+    public void A204FollowedByAResponseHadNoBody()
+    {
+        HttpRecorder run = new HttpScript()
+            .Request("GET /1 HTTP/1.1\r\n\r\nGET /2 HTTP/1.1\r\n\r\n")
+            .Response("HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\n")
+            .Response("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+            .Run();
+        Assert.Equal([204, 200], run.Transactions.Select(t => t.StatusCode));
+        Assert.Equal([0L, 2L], run.Transactions.Select(t => t.ResponseBodyLength));
+        Assert.False(run.Has(Anomaly.HttpUnexpectedBody));
+    }
+
+    [Fact]
+    public void AnInterimResponseWithFieldsIsReplacedByTheFinalOne()
+    {
+        HttpRecorder run = new HttpScript()
+            .Request("GET / HTTP/1.1\r\n\r\n")
+            .Response("HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\nContent-Length: 10\r\n\r\n")
+            .Response("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok")
+            .Run();
+        RecordedTransaction tx = Assert.Single(run.Transactions);
+        Assert.Equal(103, tx.InfoCode);
+        Assert.Equal(200, tx.StatusCode);
+        Assert.Equal("text/plain", tx.ResponseContentType);
+        Assert.DoesNotContain("Link", tx.ResponseHeaders, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ALoneCarriageReturnEndsAHeadLine()
+    {
+        HttpRecorder run = new HttpScript()
+            .Request("GET /f HTTP/1.1\rHost: h\r\n\r\n")
+            .Response("HTTP/1.1 200 ok\rContent-disposition: attachment; filename=\"x.txt\"\rContent-length: 4\r\n\nbody")
+            .Run();
+        RecordedTransaction tx = Assert.Single(run.Transactions);
+        Assert.Equal("h", tx.Host);
+        Assert.Equal(4, tx.ResponseBodyLength);
+        Assert.Equal("x.txt", Assert.Single(run.Files).FileName);
+        Assert.True(run.Has(Anomaly.HttpBareCarriageReturn));
     }
 
     [Fact]

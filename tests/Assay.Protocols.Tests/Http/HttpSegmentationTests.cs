@@ -71,6 +71,36 @@ public class HttpSegmentationTests
         Assert.True(whole.Events.SequenceEqual(chunked.Events), Diff(whole.Events, chunked.Events));
     }
 
+    /// <summary>Responses shaped like noxxi's http-evader cases: every recovery path must not depend on where the bytes are cut.</summary>
+    public static TheoryData<string> EvasiveResponses => new()
+    {
+        "HTTP/1.1 204 ok\r\nContent-length: 5\r\n\r\nhello",
+        "HTTP/1.1 100 ok\r\nContent-disposition: attachment; filename=\"e.txt\"\r\nContent-length: 5\r\n\r\nhello",
+        "HTTP/1.1 304 ok\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+        "HTTP/1.1 200 ok\r\nTransfer-Encoding: chunked\r\n\r\nhello, not chunked at all",
+        "HTTP/1.1 200 ok\r\nTransfer-Encoding: chunked\r\n\r\n\vfx\r\n0123456789abcde\r\n0\r\n\r\n",
+        "foobar\r\n \r\nHTTP/1.1 200 ok\r\nContent-length: 5\r\n\r\nhello",
+        "HTTP/1.1 200 ok\rContent-type: text/plain\n\rTransfer-Encoding\r\n :chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+        "HTTP/1.1 200 ok\r\nContent-Encoding: gz\0ip\r\nContent-length: 5\r\n \nhello",
+    };
+
+    [Theory]
+    [MemberData(nameof(EvasiveResponses))]
+    public void RecoveriesDoNotDependOnWhereTheBytesAreCut(string response)
+    {
+        HttpScript script = new HttpScript().Request("GET /e.txt HTTP/1.1\r\nHost: h\r\n\r\n").Response(response);
+        HttpRecorder whole = script.Run();
+        Assert.Single(whole.Files);
+        for (int at = 1; at < script.Length; at++)
+        {
+            HttpRecorder split = script.RunSplitAt(at);
+            Assert.True(whole.Events.SequenceEqual(split.Events), $"cut at {at}: {Diff(whole.Events, split.Events)}");
+        }
+
+        HttpRecorder bytes = script.RunChunked(1);
+        Assert.True(whole.Events.SequenceEqual(bytes.Events), Diff(whole.Events, bytes.Events));
+    }
+
     [Fact]
     public void SegmentedInputVariantsOfARequestStreamAgree()
     {

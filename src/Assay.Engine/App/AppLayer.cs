@@ -42,6 +42,7 @@ internal sealed class AppLayer : IDisposable
     // callbacks cannot hold a ref to the flow table).
     private FlowRecord _current;
     private long _now;
+    private long _number;
     private readonly List<FlowApp> _apps = [];
     private readonly Stack<int> _free = new();
     private DnsMessageReader _dns;
@@ -64,12 +65,13 @@ internal sealed class AppLayer : IDisposable
             ? default
             : frame.Slice(packet.PayloadOffset, Math.Min(packet.PayloadLength, frame.Length - packet.PayloadOffset));
         if (packet.Protocol == (byte)IpProtocol.Tcp && (packet.Layers & PacketLayers.Tcp) != 0)
-            OnTcp(ref flow, in packet, toServer, payload, timestamp, ref anomalies);
+            OnTcp(ref flow, in packet, toServer, payload, timestamp, number, ref anomalies);
         else if (packet.Protocol == (byte)IpProtocol.Udp && !payload.IsEmpty)
             OnUdp(ref flow, in packet, toServer, payload, timestamp, number, ref anomalies);
     }
 
-    private void OnTcp(ref FlowRecord flow, in DecodedPacket packet, bool toServer, ReadOnlySpan<byte> payload, long timestamp, ref AnomalySet anomalies)
+    private void OnTcp(ref FlowRecord flow, in DecodedPacket packet, bool toServer, ReadOnlySpan<byte> payload, long timestamp, long number,
+        ref AnomalySet anomalies)
     {
         // A flow whose protocol needs no more inspection (its TLS handshake is logged, or nothing we parse) stops here.
         if (flow.AppSlot == 0 && payload.IsEmpty && (packet.TcpFlags & (TcpFlags.Syn | TcpFlags.Fin | TcpFlags.Rst)) == 0)
@@ -81,6 +83,7 @@ internal sealed class AppLayer : IDisposable
         _streamAnomalies.Clear();
         _current = flow;
         _now = timestamp;
+        _number = number;
         var sink = new StreamSink(this, app, toServer);
         _reassembler.Process(ref app.Stream(toServer), packet.TcpSequence, packet.TcpFlags, payload, timestamp, ref sink);
         if ((packet.TcpFlags & TcpFlags.Ack) != 0)
@@ -100,8 +103,8 @@ internal sealed class AppLayer : IDisposable
     }
 
     /// <summary>
-    /// Whether the flow's bytes still have a consumer: undecided flows, TLS until its handshake is logged, HTTP. Flows of
-    /// a protocol without a parser yet (SSH, JSON-RPC, DNS over TCP) and unknown ones stop being reassembled once their
+    /// Whether the flow's bytes still have a consumer: undecided flows, TLS until its handshake is logged, HTTP, DNS. Flows of
+    /// a protocol without a parser yet (SSH, JSON-RPC) and unknown ones stop being reassembled once their
     /// protocol is known, so they cost one branch per packet.
     /// </summary>
     private static bool NeedsStream(FlowApp app) => app.Protocol switch
@@ -109,6 +112,7 @@ internal sealed class AppLayer : IDisposable
         AppProtocol.None => true,
         AppProtocol.Tls => !app.TlsLogged,
         AppProtocol.Http => app.Http is not null,
+        AppProtocol.Dns => true,
         _ => false,
     };
 
@@ -127,12 +131,12 @@ internal sealed class AppLayer : IDisposable
             if (pending.Length > 0)
             {
                 pending.TryAppend(data, MaxPendingBytes);
-                app.Protocol = Detect(pending.Span);
+                app.Protocol = Detect(pending.Span, _current.ServerPort);
                 data = default;   // already in the pending buffer
             }
             else
             {
-                app.Protocol = Detect(data);
+                app.Protocol = Detect(data, _current.ServerPort);
             }
 
             _current.AppProtocol = (byte)app.Protocol;
@@ -158,6 +162,10 @@ internal sealed class AppLayer : IDisposable
         if (app.Protocol == AppProtocol.Tls)
         {
             FeedTls(app, toServer, data);
+        }
+        else if (app.Protocol == AppProtocol.Dns)
+        {
+            FeedDnsOverTcp(app, toServer, data);
         }
         else if (app.Protocol == AppProtocol.Http && app.Http is not null)
         {
@@ -189,8 +197,12 @@ internal sealed class AppLayer : IDisposable
     }
 
     /// <summary>The protocol of a stream from its first bytes, by content; ports play no part (DESIGN.md, "Protocols").</summary>
-    private static AppProtocol Detect(ReadOnlySpan<byte> first)
+    private static AppProtocol Detect(ReadOnlySpan<byte> first, ushort serverPort)
     {
+        // DNS over TCP has no magic of its own: a 2-byte length and a DNS header, believed on the DNS port only.
+        if (serverPort == DnsPort && first.Length >= 2 + DnsParser.HeaderLength && ((first[0] << 8) | first[1]) >= DnsParser.HeaderLength &&
+            DnsParser.IsKnownOpcode((first[4] >> 3) & 0xF))
+            return AppProtocol.Dns;
         if (TlsDetector.LooksLikeTls(first))
             return AppProtocol.Tls;
         if (first.StartsWith("SSH-"u8))
@@ -239,6 +251,31 @@ internal sealed class AppLayer : IDisposable
             pending.Clear();
         else
             pending.Consume(consumed);
+    }
+
+    /// <summary>DNS over TCP (RFC 1035 §4.2.2): length-prefixed messages, each a <c>dns</c> event like over UDP.</summary>
+    private void FeedDnsOverTcp(FlowApp app, bool toServer, ReadOnlySpan<byte> data)
+    {
+        ref StreamBuffer pending = ref app.Pending(toServer);
+        if (!data.IsEmpty && pending.Length > 0 && !pending.TryAppend(data, DnsTcpFraming.MaxMessageLength + 2))
+        {
+            _streamAnomalies.Add(Anomaly.DnsMalformed);
+            pending.Clear();
+            return;
+        }
+
+        ReadOnlySpan<byte> input = pending.Length > 0 ? pending.Span : data;
+        int used = 0;
+        while (DnsTcpFraming.TryReadMessage(input[used..], out ReadOnlySpan<byte> message, out int consumed) == OperationStatus.Done)
+        {
+            used += consumed;
+            OnDnsMessage(ref _current, toServer, message, _now, _number, ref _streamAnomalies);
+        }
+
+        if (pending.Length > 0)
+            pending.Consume(used);
+        else if (used < input.Length && !pending.TryAppend(input[used..], DnsTcpFraming.MaxMessageLength + 2))
+            _streamAnomalies.Add(Anomaly.DnsMalformed);
     }
 
     private int ParseRecords(ReadOnlySpan<byte> data, ref TlsParserState state, ref TlsHandshakeCollector collector)

@@ -137,18 +137,22 @@ public sealed class EveFormatter : IDisposable
         EndEvent();
     }
 
-    /// <summary>Common tuple fields of a flow's events: <c>src_*</c> is the side that started the flow.</summary>
-    public void WriteFlowTuple(in FlowRecord flow)
+    /// <summary>
+    /// Common tuple fields of a flow's events. <c>src_*</c> is the side that started the flow, or — for events about one
+    /// packet or one direction (a DNS response, a downloaded file) — <paramref name="clientIsSource"/> = false puts the
+    /// server first, as Suricata logs them. Community ID does not depend on it.
+    /// </summary>
+    public void WriteFlowTuple(in FlowRecord flow, bool clientIsSource = true)
     {
         bool v6 = flow.IPVersion == 6;
         bool icmp = flow.Protocol is (byte)IpProtocol.Icmp or (byte)IpProtocol.IcmpV6;
-        WriteAddress("src_ip"u8, flow.ClientAddress, v6);
+        WriteAddress("src_ip"u8, clientIsSource ? flow.ClientAddress : flow.ServerAddress, v6);
         bool ports = flow.Protocol is (byte)IpProtocol.Tcp or (byte)IpProtocol.Udp or (byte)IpProtocol.Sctp;
         if (ports)
-            _json.WriteNumber("src_port"u8, flow.ClientPort);
-        WriteAddress("dest_ip"u8, flow.ServerAddress, v6);
+            _json.WriteNumber("src_port"u8, clientIsSource ? flow.ClientPort : flow.ServerPort);
+        WriteAddress("dest_ip"u8, clientIsSource ? flow.ServerAddress : flow.ClientAddress, v6);
         if (ports)
-            _json.WriteNumber("dest_port"u8, flow.ServerPort);
+            _json.WriteNumber("dest_port"u8, clientIsSource ? flow.ServerPort : flow.ClientPort);
         WriteProto(flow.Protocol);
         ReadOnlySpan<byte> appProto = Assay.Protocols.AppProtocolNames.Get((Assay.Protocols.AppProtocol)flow.AppProtocol);
         if (!appProto.IsEmpty)

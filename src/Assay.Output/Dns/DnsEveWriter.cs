@@ -42,7 +42,7 @@ public sealed class DnsEveWriter
         json.WriteNumber("flow_id"u8, flow.FlowId);
         if (packetNumber > 0)
             json.WriteNumber("pcap_cnt"u8, packetNumber);
-        WriteTuple(eve, json, in flow, toServer);
+        eve.WriteFlowTuple(in flow, toServer);
 
         json.WriteStartObject("dns"u8);
         json.WriteNumber("version"u8, Version);
@@ -93,45 +93,6 @@ public sealed class DnsEveWriter
         WriteRecords(json, "additionals"u8, dns.Additionals, message);
         json.WriteEndObject();
         eve.EndEvent();
-    }
-
-    /// <summary>Tuple fields in the packet's direction (Suricata's <c>LOG_DIR_PACKET</c> for DNS), then <c>community_id</c>.</summary>
-    private void WriteTuple(EveFormatter eve, Utf8JsonWriter json, in FlowRecord flow, bool toServer)
-    {
-        bool v6 = flow.IPVersion == 6;
-        UInt128 source = toServer ? flow.ClientAddress : flow.ServerAddress;
-        UInt128 destination = toServer ? flow.ServerAddress : flow.ClientAddress;
-        ushort sourcePort = toServer ? flow.ClientPort : flow.ServerPort;
-        ushort destinationPort = toServer ? flow.ServerPort : flow.ClientPort;
-        WriteAddress(json, "src_ip"u8, source, v6);
-        json.WriteNumber("src_port"u8, sourcePort);
-        WriteAddress(json, "dest_ip"u8, destination, v6);
-        json.WriteNumber("dest_port"u8, destinationPort);
-        ReadOnlySpan<byte> proto = Utf8Format.ProtocolName(flow.Protocol);
-        if (proto.IsEmpty)
-        {
-            Utf8Formatter.TryFormat(flow.Protocol, _scratch, out int written);
-            proto = _scratch.AsSpan(0, written);
-        }
-
-        json.WriteString("proto"u8, proto);
-        if (flow.VlanId != 0)
-        {
-            json.WriteStartArray("vlan"u8);
-            json.WriteNumberValue(flow.VlanId);
-            if (flow.VlanId2 != 0)
-                json.WriteNumberValue(flow.VlanId2);
-            json.WriteEndArray();
-        }
-
-        // Community ID is direction-independent: computed from the flow's own orientation.
-        json.WriteString("community_id"u8, eve.CommunityIdOf(in flow));
-    }
-
-    private void WriteAddress(Utf8JsonWriter json, ReadOnlySpan<byte> name, UInt128 address, bool v6)
-    {
-        int n = Utf8Format.WriteAddress(address, v6, _scratch);
-        json.WriteString(name, _scratch.AsSpan(0, n));
     }
 
     private static void WriteFlag(Utf8JsonWriter json, ReadOnlySpan<byte> name, DnsHeaderFlags flags, DnsHeaderFlags flag)

@@ -1,4 +1,3 @@
-using System.Buffers.Text;
 using System.Text.Json;
 using System.Text.Unicode;
 using Assay.Flows;
@@ -57,7 +56,7 @@ public sealed class HttpEveWriter
     {
         Utf8JsonWriter json = eve.BeginEvent(timestamp, "fileinfo"u8);
         json.WriteNumber("flow_id"u8, flow.FlowId);
-        WriteTuple(eve, json, in flow, file.ToServer);
+        eve.WriteFlowTuple(in flow, file.ToServer);
         json.WriteNumber("tx_id"u8, transaction.Id);
         json.WriteStartObject("http"u8);
         WriteFields(json, transaction);
@@ -130,40 +129,6 @@ public sealed class HttpEveWriter
         }
 
         json.WriteEndArray();
-    }
-
-    private void WriteTuple(EveFormatter eve, Utf8JsonWriter json, in FlowRecord flow, bool clientIsSource)
-    {
-        bool v6 = flow.IPVersion == 6;
-        WriteAddress(json, "src_ip"u8, clientIsSource ? flow.ClientAddress : flow.ServerAddress, v6);
-        json.WriteNumber("src_port"u8, clientIsSource ? flow.ClientPort : flow.ServerPort);
-        WriteAddress(json, "dest_ip"u8, clientIsSource ? flow.ServerAddress : flow.ClientAddress, v6);
-        json.WriteNumber("dest_port"u8, clientIsSource ? flow.ServerPort : flow.ClientPort);
-        ReadOnlySpan<byte> proto = Utf8Format.ProtocolName(flow.Protocol);
-        if (proto.IsEmpty)
-        {
-            Utf8Formatter.TryFormat(flow.Protocol, _scratch, out int written);
-            proto = _scratch.AsSpan(0, written);
-        }
-
-        json.WriteString("proto"u8, proto);
-        if (flow.VlanId != 0)
-        {
-            json.WriteStartArray("vlan"u8);
-            json.WriteNumberValue(flow.VlanId);
-            if (flow.VlanId2 != 0)
-                json.WriteNumberValue(flow.VlanId2);
-            json.WriteEndArray();
-        }
-
-        // Community ID is direction-independent: computed from the flow's own orientation.
-        json.WriteString("community_id"u8, eve.CommunityIdOf(in flow));
-    }
-
-    private void WriteAddress(Utf8JsonWriter json, ReadOnlySpan<byte> name, UInt128 address, bool v6)
-    {
-        int n = Utf8Format.WriteAddress(address, v6, _scratch);
-        json.WriteString(name, _scratch.AsSpan(0, n));
     }
 
     private void WriteHex(Utf8JsonWriter json, ReadOnlySpan<byte> name, ReadOnlySpan<byte> digest)

@@ -120,3 +120,39 @@ public class WikipediaDnsTests(ITestOutputHelper output)
             ? queries[0].GetProperty("rrname").GetString()
             : null;
 }
+
+/// <summary>The whole pipeline's EVE http events on wikipedia.pcap against Zeek's http.log.</summary>
+public class WikipediaHttpTests(ITestOutputHelper output)
+{
+    [Fact]
+    public void EveryZeekHttpTransactionIsAnHttpEventWithTheSameFields()
+    {
+        if (Corpus.Root is null)
+            return;
+        var zeek = ZeekLog.Read(Corpus.Path("zeek/Baseline/opt.basic/http.log"));
+        var http = EngineHarness.Analyze(Corpus.Path("zeek/Traces/wikipedia.pcap")).OfType("http").ToList();
+        var differences = new List<string>();
+        foreach (var row in zeek)
+        {
+            int depth = int.Parse(row["trans_depth"]);
+            var match = http.FirstOrDefault(e => e.GetProperty("src_ip").GetString() == row["id.orig_h"] &&
+                e.GetProperty("src_port").GetInt32() == int.Parse(row["id.orig_p"]) && e.GetProperty("tx_id").GetInt64() == depth - 1);
+            if (match.ValueKind == System.Text.Json.JsonValueKind.Undefined)
+            {
+                differences.Add($"{row["id.orig_h"]}:{row["id.orig_p"]} #{depth} {row["uri"]}: no http event");
+                continue;
+            }
+
+            var h = match.GetProperty("http");
+            string ours = $"{h.GetProperty("http_method").GetString()} {h.GetProperty("hostname").GetString()} {h.GetProperty("url").GetString()} {(h.TryGetProperty("status", out var st) ? st.GetInt32().ToString() : "-")}";
+            string theirs = $"{row["method"]} {row["host"]} {row["uri"]} {row["status_code"]}";
+            if (ours != theirs)
+                differences.Add($"zeek '{theirs}' ours '{ours}'");
+        }
+
+        output.WriteLine($"wikipedia.pcap: {zeek.Count - differences.Count}/{zeek.Count} Zeek HTTP transactions have an http event with the same method, host, uri and status ({http.Count} http events)");
+        foreach (string difference in differences)
+            output.WriteLine("  " + difference);
+        Assert.Empty(differences);
+    }
+}

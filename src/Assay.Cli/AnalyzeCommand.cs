@@ -21,9 +21,10 @@ internal static class AnalyzeCommand
         var noAnomalies = CommonOptions.NoAnomalyEvents();
         var timeouts = CommonOptions.Timeouts();
         var maxFlows = CommonOptions.MaxFlows();
-        var command = new Command("analyze", "Analyze capture files: decode every layer, track flows, write EVE JSON to DIR/eve.json.")
+        var storeFiles = CommonOptions.StoreFiles();
+        var command = new Command("analyze", "Analyze capture files: decode every layer, track flows, reassemble and parse DNS/TLS/HTTP, write EVE JSON to DIR/eve.json.")
         {
-            files, dataDir, workers, json, noAnomalies, timeouts, maxFlows,
+            files, dataDir, workers, json, noAnomalies, timeouts, maxFlows, storeFiles,
         };
         command.SetAction(parse =>
         {
@@ -38,6 +39,7 @@ internal static class AnalyzeCommand
                 AnomalyEvents = !parse.GetValue(noAnomalies),
                 Timeouts = flowTimeouts,
                 MaxFlows = parse.GetValue(maxFlows),
+                FilesDirectory = parse.GetValue(storeFiles) ? Path.Combine(parse.GetValue(dataDir)!.FullName, DataLayout.FilesDirectory) : null,
             };
             return Run(parse.GetValue(files)!, parse.GetValue(dataDir)!, options, parse.GetValue(json));
         });

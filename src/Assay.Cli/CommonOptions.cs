@@ -81,6 +81,11 @@ internal static class CommonOptions
         return timeouts;
     }
 
+    public static Option<bool> StoreFiles() => new("--store-files")
+    {
+        Description = "Store every carved file (HTTP bodies) once under its sha256 in DIR/files/.",
+    };
+
     public static Option<bool> NoAnomalyEvents() => new("--no-anomaly-events")
     {
         Description = "Count malformed packets but do not write an EVE anomaly event for each.",

@@ -4,4 +4,7 @@ namespace Assay.Cli;
 internal static class DataLayout
 {
     public const string EveFile = "eve.json";
+
+    /// <summary>Carved files, stored once each as <c>files/&lt;sha256[0..2]&gt;/&lt;sha256&gt;</c> (with <c>--store-files</c>).</summary>
+    public const string FilesDirectory = "files";
 }

@@ -16,6 +16,9 @@ public sealed record AnalysisOptions
     /// <summary>Write an EVE <c>anomaly</c> event for every malformed packet (always counted).</summary>
     public bool AnomalyEvents { get; init; } = true;
 
+    /// <summary>Store every carved file once under its sha256 in this directory (<c>DIR/files</c>); null stores nothing.</summary>
+    public string? FilesDirectory { get; init; }
+
     /// <summary>Hosts kept for the top-talkers summary; beyond it, new hosts are not tracked (counted).</summary>
     public int MaxTrackedHosts { get; init; } = 1 << 18;
 }

@@ -74,6 +74,7 @@ public sealed class Analyzer : IDisposable
         for (int i = 0; i < batches; i++)
             pool.Add(new PacketBatch());
 
+        var files = _options.FilesDirectory is null ? null : new Protocols.Http.FileStore(_options.FilesDirectory);
         var workers = _workers = new FlowWorker[workerCount];
         var inputs = _inputs = new BoundedQueue<PacketBatch>[inline ? 0 : workerCount];
         var threads = new Thread[inline ? 0 : workerCount];
@@ -81,7 +82,7 @@ public sealed class Analyzer : IDisposable
         Exception? workerFailure = null;
         for (int i = 0; i < workerCount; i++)
         {
-            var worker = workers[i] = new FlowWorker(i, _options, _sink);
+            var worker = workers[i] = new FlowWorker(i, _options, _sink, files);
             if (inline)
                 continue;
             var input = inputs[i] = new BoundedQueue<PacketBatch>(BatchesPerWorker);

@@ -20,13 +20,13 @@ internal sealed class FlowWorker : IDisposable
     private readonly AnalysisOptions _options;
     private long _nextSweep = long.MinValue;
 
-    public FlowWorker(int id, AnalysisOptions options, EveSink sink)
+    public FlowWorker(int id, AnalysisOptions options, EveSink sink, Protocols.Http.FileStore? files = null)
     {
         Id = id;
         _options = options;
         _table = new FlowTable(options.Timeouts, Math.Max(1, options.MaxFlows / Math.Max(1, options.Workers)));
         _eve = new EveFormatter(sink);
-        _app = new App.AppLayer(_eve);
+        _app = new App.AppLayer(_eve, files);
     }
 
     public int Id { get; }

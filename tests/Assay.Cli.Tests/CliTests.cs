@@ -122,6 +122,27 @@ public sealed class CliTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void StoreFilesKeepsEveryCarvedFileOnceUnderItsSha256()
+    {
+        string capture = Path.Combine(_dir, "c.pcap");
+        DemoScenario.Write(capture, new DemoOptions());
+        string data = Path.Combine(_dir, "store");
+        Result result = Assay("analyze", capture, "-d", data, "--store-files", "--json");
+        Assert.Equal(0, result.ExitCode);
+        string[] files = Directory.GetFiles(Path.Combine(data, "files"), "*", SearchOption.AllDirectories);
+        Assert.NotEmpty(files);
+        foreach (string file in files)
+        {
+            string name = Path.GetFileName(file);
+            Assert.Equal(name, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(file))));
+            Assert.Equal(name[..2], Path.GetFileName(Path.GetDirectoryName(file)));
+        }
+
+        string eve = File.ReadAllText(Path.Combine(data, "eve.json"));
+        Assert.Contains("\"stored\":true", eve, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ADataDirectoryThatIsAFileIsExitCode3()
     {
         string capture = Path.Combine(_dir, "c.pcap");

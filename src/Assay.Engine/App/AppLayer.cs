@@ -34,7 +34,7 @@ internal sealed class AppLayer : IDisposable
     private readonly EveFormatter _eve;
     private readonly TcpReassembler _reassembler = new();
     private readonly DnsEveWriter _dnsWriter = new();
-    private readonly HttpParserContext _http = new();
+    private readonly HttpParserContext _http;
     private readonly HttpEveWriter _httpWriter = new();
     private AnomalySet _streamAnomalies;
 
@@ -47,7 +47,13 @@ internal sealed class AppLayer : IDisposable
     private readonly Stack<int> _free = new();
     private DnsMessageReader _dns;
 
-    public AppLayer(EveFormatter eve) => _eve = eve;
+    /// <param name="files">Where carved files are stored (shared by all workers; thread-safe), or null.</param>
+    public AppLayer(EveFormatter eve, FileStore? files)
+    {
+        _eve = eve;
+        // HTTP heads are parsed only as deep as reassembly delivers by default; bodies are carved further on request.
+        _http = new HttpParserContext(new HttpOptions { ParseDepth = _reassembler.Options.ParseDepth, FileStore = files });
+    }
 
     public long DnsMessages { get; private set; }
 

@@ -51,7 +51,7 @@ public readonly struct FlowKey : IEquatable<FlowKey>
             }
         }
 
-        (ushort sp, ushort dp) = packet.HasPorts ? (packet.SourcePort, packet.DestinationPort) : FlowPorts(in packet);
+        (ushort sp, ushort dp) = FlowPorts(in packet);
         sourceIsLow = packet.Source < packet.Destination || (packet.Source == packet.Destination && sp <= dp);
         return sourceIsLow
             ? new FlowKey(packet.Source, packet.Destination, sp, dp, packet.Protocol, packet.IPVersion, packet.VlanId)

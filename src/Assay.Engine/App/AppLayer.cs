@@ -55,12 +55,6 @@ internal sealed class AppLayer : IDisposable
         _http = new HttpParserContext(new HttpOptions { ParseDepth = _reassembler.Options.ParseDepth, FileStore = files });
     }
 
-    public long DnsMessages { get; private set; }
-
-    public long TlsHandshakes { get; private set; }
-
-    public TcpReassembler Reassembler => _reassembler;
-
     public void Dispose() => _http.Dispose();
 
     /// <summary>One packet of a tracked flow (after the flow table has counted it).</summary>
@@ -302,7 +296,6 @@ internal sealed class AppLayer : IDisposable
     {
         TlsEveWriter.Write(_eve, in flow, timestamp, app.Tls!);
         app.TlsLogged = true;
-        TlsHandshakes++;
     }
 
     /// <summary>Nothing more to parse on this flow: give its reassembly buffers back now rather than at flow end.</summary>
@@ -338,7 +331,6 @@ internal sealed class AppLayer : IDisposable
     {
         if (!DnsParser.TryParse(message, ref _dns, ref anomalies))
             return;
-        DnsMessages++;
         FlowApp app = Get(ref flow);
         var sink = new UnansweredSink();
         long txId;

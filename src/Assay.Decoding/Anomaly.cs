@@ -152,4 +152,19 @@ public enum Anomaly : ushort
     TlsCertificateInvalidDer,
     TlsCertificateChainTooLong,
     TlsHeartbeatMessage,
+
+    // Mining protocols (mining.*): add new members at the end of this section
+    MiningLineTooLong,
+    MiningInvalidJson,
+    MiningJsonTooDeep,
+    MiningTooManyPending,
+    MiningNotJson,
+
+    // WebSocket (websocket.*): add new members at the end of this section
+    WebSocketInvalidFrame,
+    WebSocketMessageTooLarge,
+    WebSocketUnmaskedClientFrame,
+
+    // SOCKS (socks.*): add new members at the end of this section
+    SocksInvalidHandshake,
 }

@@ -147,6 +147,21 @@ public static class AnomalyNames
         Set(names, Anomaly.TlsCertificateInvalidDer, "tls.certificate_invalid_der");
         Set(names, Anomaly.TlsCertificateChainTooLong, "tls.certificate_chain_too_long");
         Set(names, Anomaly.TlsHeartbeatMessage, "tls.heartbeat_message");
+
+        // Mining protocols
+        Set(names, Anomaly.MiningLineTooLong, "mining.line_too_long");
+        Set(names, Anomaly.MiningInvalidJson, "mining.invalid_json");
+        Set(names, Anomaly.MiningJsonTooDeep, "mining.json_too_deep");
+        Set(names, Anomaly.MiningTooManyPending, "mining.too_many_pending_requests");
+        Set(names, Anomaly.MiningNotJson, "mining.not_json");
+
+        // WebSocket
+        Set(names, Anomaly.WebSocketInvalidFrame, "websocket.invalid_frame");
+        Set(names, Anomaly.WebSocketMessageTooLarge, "websocket.message_too_large");
+        Set(names, Anomaly.WebSocketUnmaskedClientFrame, "websocket.unmasked_client_frame");
+
+        // SOCKS
+        Set(names, Anomaly.SocksInvalidHandshake, "socks.invalid_handshake");
         for (int i = 0; i < names.Length; i++)
         {
             if (names[i] is null)

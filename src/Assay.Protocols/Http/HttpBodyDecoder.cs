@@ -134,6 +134,7 @@ internal sealed class HttpBodyDecoder : IDisposable
         file.State = complete && !truncated ? HttpFileState.Closed : HttpFileState.Truncated;
         file.Size = _decoded;
         file.Magic = FileMagic.Detect(_sniff.AsSpan(0, _sniffLength));
+        file.SetHead(_sniff.AsSpan(0, _sniffLength));
         // Always finish the hashes so the objects start clean for the next body.
         _md5.GetHashAndReset(file.Md5Buffer);
         _sha1.GetHashAndReset(file.Sha1Buffer);

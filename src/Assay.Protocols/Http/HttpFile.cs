@@ -69,6 +69,8 @@ public sealed class HttpFile
     private readonly byte[] _md5 = new byte[16];
     private readonly byte[] _sha1 = new byte[20];
     private readonly byte[] _sha256 = new byte[32];
+    private readonly byte[] _head = new byte[FileMagic.SniffLength];
+    private int _headLength;
 
     /// <summary>The request's body (client to server) rather than the response's.</summary>
     public bool ToServer { get; internal set; }
@@ -102,6 +104,16 @@ public sealed class HttpFile
 
     public ReadOnlySpan<byte> Sha256 => HasHashes ? _sha256 : default;
 
+    /// <summary>The first decoded bytes of the content (up to <see cref="FileMagic.SniffLength"/>): enough for small
+    /// JSON-RPC bodies (mining over HTTP) and for telling what a file is.</summary>
+    public ReadOnlySpan<byte> Head => _head.AsSpan(0, _headLength);
+
+    internal void SetHead(ReadOnlySpan<byte> head)
+    {
+        _headLength = Math.Min(head.Length, _head.Length);
+        head[.._headLength].CopyTo(_head);
+    }
+
     internal Span<byte> Md5Buffer => _md5;
 
     internal Span<byte> Sha1Buffer => _sha1;
@@ -119,5 +131,6 @@ public sealed class HttpFile
         Coding = HttpContentCoding.Identity;
         CodingLayers = 0;
         HasHashes = false;
+        _headLength = 0;
     }
 }

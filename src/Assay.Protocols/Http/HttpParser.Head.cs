@@ -282,6 +282,7 @@ public sealed partial class HttpParser
             {
                 ReturnHead(ref _request);
                 _request.Phase = HttpStreamPhase.Tunnel;
+                _request.TunnelOffset = _request.Offset;
                 Settle(toServer: true, ref sink);
             }
 
@@ -401,6 +402,7 @@ public sealed partial class HttpParser
         if (_tunnel)
         {
             d.Phase = HttpStreamPhase.Tunnel;
+            d.TunnelOffset = d.Offset;
             Settle(toServer, ref sink);
         }
         else if (d.Offset >= _options.ParseDepth)

@@ -81,6 +81,17 @@ public sealed partial class HttpParser : IDisposable
 
     public HttpStreamPhase ResponsePhase => _response.Phase;
 
+    /// <summary>
+    /// The stream offset from which one direction carries another protocol (after 101 Switching Protocols or a CONNECT
+    /// answered 2xx), or -1 while it is HTTP. Bytes from there on are the tunnelled protocol's; a client that sent them
+    /// before the server's answer arrived loses those already collected as a would-be head.
+    /// </summary>
+    public long TunnelOffset(bool toServer)
+    {
+        ref Direction d = ref toServer ? ref _request : ref _response;
+        return d.Phase == HttpStreamPhase.Tunnel ? d.TunnelOffset : -1;
+    }
+
     /// <summary>Transactions started and not yet written.</summary>
     public int PendingTransactions => _pendingCount;
 
@@ -378,6 +389,8 @@ public sealed partial class HttpParser : IDisposable
         public HttpTransaction? Unexpected;
         public int UnexpectedStatus;
         public HttpStreamPhase UnexpectedPhase;
+        /// <summary>Stream offset where this direction stopped being HTTP (<see cref="HttpStreamPhase.Tunnel"/>).</summary>
+        public long TunnelOffset;
         public long UnexpectedLength;
         public HttpContentCodings UnexpectedCodings;
         /// <summary>Lines skipped before the current status line.</summary>

@@ -214,6 +214,37 @@ public class HttpParserTests
     }
 
     [Fact]
+    public void TheTunnelOffsetOfEachDirectionIsWhereHttpEnded()
+    {
+        const string request = "GET /proxy HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n";
+        const string response = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n";
+        using var context = new HttpParserContext();
+        using var parser = new HttpParser(context);
+        var recorder = new HttpRecorder();
+        parser.OnData(true, Encoding.ASCII.GetBytes(request), ref recorder);
+        Assert.Equal(-1, parser.TunnelOffset(toServer: true));
+        parser.OnData(false, Encoding.ASCII.GetBytes(response + "\x81\x02hi"), ref recorder);
+
+        Assert.Equal(request.Length, parser.TunnelOffset(toServer: true));
+        Assert.Equal(response.Length, parser.TunnelOffset(toServer: false));
+        Assert.Equal(HttpTransactionFlags.Tunnel, Assert.Single(recorder.Transactions).Flags);
+    }
+
+    [Fact]
+    public void AFileKeepsTheFirstDecodedBytesOfItsContent()
+    {
+        string json = "{\"id\":1,\"method\":\"getwork\",\"params\":[]}";
+        string big = new('x', 5000);
+        HttpRecorder run = new HttpScript()
+            .Request($"POST / HTTP/1.1\r\nContent-Length: {json.Length}\r\n\r\n{json}")
+            .Response($"HTTP/1.1 200 OK\r\nContent-Length: {big.Length}\r\n\r\n{big}")
+            .Run();
+
+        Assert.Equal(json, run.Files[0].Head);
+        Assert.Equal(big[..FileMagic.SniffLength], run.Files[1].Head);
+    }
+
+    [Fact]
     public void ChunkedBodiesAreDechunkedWithExtensionsAndTrailers()
     {
         HttpRecorder run = new HttpScript()

@@ -40,7 +40,8 @@ internal sealed record RecordedFile(
     string? Sha256,
     FileMagicType Magic,
     string FileName,
-    bool Stored);
+    bool Stored,
+    string Head);
 
 internal sealed record RecordedAnomaly(Anomaly Anomaly, bool ToServer, long TransactionId);
 
@@ -109,7 +110,8 @@ internal sealed class HttpRecorder : IHttpSink
             file.HasHashes ? Convert.ToHexStringLower(file.Sha256) : null,
             file.Magic,
             Text(tx.FileName(file.ToServer)),
-            file.Stored);
+            file.Stored,
+            Text(file.Head));
         Files.Add(f);
         Events.Add(f.ToString());
     }

@@ -98,14 +98,17 @@ public sealed partial class PoolIntel
     }
 
     /// <summary>
-    /// Matches a host name (DNS question or answer name, TLS SNI, HTTP Host without its port) against the domain
-    /// entries: ASCII case-insensitive, one trailing dot allowed; an entry matches itself and every name below it at a
+    /// Matches a host name (DNS question or answer name, TLS SNI, HTTP Host with or without its <c>:port</c>) against
+    /// the domain entries: ASCII case-insensitive, one trailing dot allowed; an entry matches itself and every name below it at a
     /// label boundary (<c>nanopool.org</c> matches <c>xmr-eu1.nanopool.org</c>, not <c>evilnanopool.org</c>). The most
     /// specific entry wins. Allocates nothing.
     /// </summary>
     public bool TryMatchDomain(ReadOnlySpan<byte> name, out IntelMatch match)
     {
         match = default;
+        int colon = name.LastIndexOf((byte)':');
+        if (colon >= 0 && colon == name.IndexOf((byte)':') && colon + 1 < name.Length && name[(colon + 1)..].IndexOfAnyExceptInRange((byte)'0', (byte)'9') < 0)
+            name = name[..colon];                      // HTTP Host "pool.example.org:3333"; an IPv6 literal has several colons
         if (!name.IsEmpty && name[^1] == (byte)'.')
             name = name[..^1];
         if (name.IsEmpty || name.Length > MaxNameLength || _domains.Count == 0)

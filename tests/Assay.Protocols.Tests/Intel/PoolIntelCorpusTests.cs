@@ -193,6 +193,49 @@ public partial class PoolIntelCorpusTests(ITestOutputHelper output)
         Assert.Empty(problems);
     }
 
+    /// <summary>
+    /// The labelled mining flows of the mining corpus (mining/FLOW_LABELS.tsv) whose server address or endpoint the
+    /// bundled list knows. Not independent for the nesfit captures: the sMaSheD endpoint list comes from the same study.
+    /// </summary>
+    [Fact]
+    public void LabelledMiningFlowsAreCountedByAddressAndEndpoint()
+    {
+        if (Corpus.Root is null)
+            return;
+
+        var perFile = new SortedDictionary<string, (int Flows, int Endpoint, int Address)>(StringComparer.Ordinal);
+        foreach (string line in File.ReadLines(Corpus.Path("mining/FLOW_LABELS.tsv")).Skip(1))
+        {
+            string[] fields = line.Split('\t');
+            if (fields.Length < 3)
+                continue;
+            (int flows, int endpoint, int address) = perFile.GetValueOrDefault(fields[0]);
+            bool byEndpoint = false, byAddress = false;
+            foreach (string side in new[] { fields[1], fields[2] })
+            {
+                if (TryParseEndpoint(side, out UInt128 ip, out ushort port))
+                {
+                    byEndpoint |= PoolIntel.Bundled.TryMatchEndpoint(ip, port, out _);
+                    byAddress |= PoolIntel.Bundled.TryMatchAddress(ip, out _);
+                }
+            }
+
+            perFile[fields[0]] = (flows + 1, endpoint + (byEndpoint ? 1 : 0), address + (byAddress ? 1 : 0));
+        }
+
+        int total = 0, matched = 0;
+        foreach ((string file, (int flows, int endpoint, int address)) in perFile)
+        {
+            output.WriteLine($"{file}: {flows} labelled flows, {endpoint} by endpoint, {address} by address");
+            total += flows;
+            matched += endpoint + address;
+        }
+
+        output.WriteLine($"FLOW_LABELS: {total} labelled mining flows, {matched} matched by a bundled address or endpoint");
+        Assert.True(total > 400, $"{total} labelled flows read");
+        Assert.True(matched > 0);
+    }
+
     [Fact]
     public void NoHostNameOfTheNonMiningNdpiCapturesMatches()
     {

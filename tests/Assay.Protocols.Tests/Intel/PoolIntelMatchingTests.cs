@@ -41,6 +41,8 @@ public sealed class PoolIntelMatchingTests : IDisposable
     [InlineData("sub.pool.example.com")]
     [InlineData("x.sub.pool.example.com")]
     [InlineData("exact.example.net")]
+    [InlineData("nanopool.org:3333")]
+    [InlineData("xmr-eu1.nanopool.org.:14444")]
     public void NamesAtOrBelowAnEntryMatch(string name)
     {
         Assert.True(_intel.MatchDomain(name, out IntelMatch match));
@@ -62,7 +64,10 @@ public sealed class PoolIntelMatchingTests : IDisposable
     [InlineData("..")]
     [InlineData("nanopool.org..")]
     [InlineData(".nanopool.org.x")]
-    [InlineData("nanopool.org:3333")]
+    [InlineData("nanopool.org:")]
+    [InlineData("nanopool.org:x")]
+    [InlineData("nanopool.org:1:2")]
+    [InlineData("evilnanopool.org:3333")]
     public void OtherNamesDoNotMatch(string name) => Assert.False(_intel.MatchDomain(name));
 
     [Fact]

@@ -113,6 +113,9 @@ public sealed class WebSocketReader
     /// <summary>Frames read completely (data and control), for statistics and tests.</summary>
     public long FrameCount { get; private set; }
 
+    /// <summary>Of those, control frames (Close, Ping, Pong), for statistics and tests.</summary>
+    public long ControlFrameCount { get; private set; }
+
     /// <summary>Makes the reader as new for another connection, keeping its buffers (pooling).</summary>
     public void Reset(bool fromClient, bool perMessageDeflate)
     {
@@ -131,6 +134,7 @@ public sealed class WebSocketReader
         EndMessage();
         IsClosed = false;
         FrameCount = 0;
+        ControlFrameCount = 0;
         _inflater?.Reset();
     }
 
@@ -328,6 +332,7 @@ public sealed class WebSocketReader
         FrameCount++;
         if (_frameOpcode >= WebSocketOpcode.Close)
         {
+            ControlFrameCount++;
             if (_frameOpcode == WebSocketOpcode.Close)
             {
                 if (_controlLength == 1)
@@ -350,13 +355,15 @@ public sealed class WebSocketReader
         WebSocketOpcode opcode = _messageOpcode;
         bool truncated = _messageTruncated;
         int length = _messageLength;
-        if (_messageCompressed)
+        // A compressed message with no payload at all is taken as empty (a DEFLATE stream would need a block header byte).
+        if (_messageCompressed && _compressedLength > 0)
         {
             // The whole compressed message was kept: restore the tail so it ends on a block boundary. A cut message is
             // inflated as far as it goes.
             int compressedLength = _compressedLength;
             if (!truncated)
             {
+                EnsureCapacity(ref _compressed, compressedLength + SyncFlushTail.Length, MaxCompressedLength + SyncFlushTail.Length);
                 SyncFlushTail.CopyTo(_compressed.AsSpan(compressedLength));
                 compressedLength += SyncFlushTail.Length;
             }

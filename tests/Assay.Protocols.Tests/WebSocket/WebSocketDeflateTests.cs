@@ -157,4 +157,49 @@ public class WebSocketDeflateTests
         Assert.Equal([Anomaly.WebSocketInvalidFrame], alone.Anomalies);
         Assert.True(Assert.Single(alone.Messages).Truncated);
     }
+
+    [Fact]
+    public void RandomMessagesUnderContextTakeoverMatchZlibByteForByte()
+    {
+        var random = new Random(23);
+        var messages = new byte[300][];
+        for (int i = 0; i < messages.Length; i++)
+        {
+            // Mixed compressibility: runs, repeats of earlier messages, noise.
+            var message = new byte[random.Next(0, 6000)];
+            int position = 0;
+            while (position < message.Length)
+            {
+                int run = Math.Min(random.Next(1, 400), message.Length - position);
+                switch (random.Next(3))
+                {
+                    case 0:
+                        message.AsSpan(position, run).Fill((byte)random.Next(256));
+                        break;
+                    case 1:
+                        random.NextBytes(message.AsSpan(position, run));
+                        break;
+                    default:
+                        byte[] earlier = messages[random.Next(Math.Max(1, i))] ?? message;
+                        int take = Math.Min(run, earlier.Length);
+                        earlier.AsSpan(0, take).CopyTo(message.AsSpan(position));
+                        break;
+                }
+
+                position += run;
+            }
+
+            messages[i] = message;
+        }
+
+        List<byte[]> compressed = CompressWithContextTakeover(messages);
+        var frames = new List<byte[]>();
+        for (int i = 0; i < messages.Length; i++)
+            frames.Add(Frame(WebSocketOpcode.Binary, compressed[i], masked: true, rsv1: true));
+        WebSocketLog log = WebSocketLog.Run(Concat([.. frames]), fromClient: true, deflate: true);
+        Assert.Empty(log.Anomalies);
+        Assert.Equal(messages.Length, log.Messages.Count);
+        for (int i = 0; i < messages.Length; i++)
+            Assert.Equal(messages[i], log.Messages[i].Payload);
+    }
 }

@@ -326,6 +326,9 @@ public sealed partial class MiningSession
         Changed();
     }
 
+    /// <summary>Requests awaiting a result (for tests of the cap).</summary>
+    internal int PendingCount => _pendingCount;
+
     private bool HasEvidence(MiningEvidenceKind kind) => (_evidenceKinds & (1u << (int)kind)) != 0;
 
     private void AddEvidence(MiningEvidenceKind kind, string sentence, in Context context)

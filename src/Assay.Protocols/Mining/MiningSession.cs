@@ -65,6 +65,7 @@ public sealed partial class MiningSession
     private long _candidateFirstSeen;
 
     private long _workStart;
+    private bool _hasWorkStart;
     private long _lastShareTime;
     private double _hashesPerShare;
     private double _expectedHashes;
@@ -209,6 +210,7 @@ public sealed partial class MiningSession
         _candidateMessages = 0;
         _candidateFirstSeen = 0;
         _workStart = 0;
+        _hasWorkStart = false;
         _lastShareTime = 0;
         _hashesPerShare = 0;
         _expectedHashes = 0;
@@ -235,7 +237,7 @@ public sealed partial class MiningSession
     {
         hashesPerSecond = 0;
         method = string.Empty;
-        long start = _workStart != 0 ? _workStart : FirstSeen;
+        long start = _hasWorkStart ? _workStart : FirstSeen;
         if (_sharesCounted < 2 || _expectedHashes <= 0 || _lastShareTime <= start)
             return false;
         double seconds = (_lastShareTime - start) / 1e9;
@@ -278,8 +280,11 @@ public sealed partial class MiningSession
 
     private void StartWork(long timestamp)
     {
-        if (_workStart == 0)
+        if (!_hasWorkStart)
+        {
             _workStart = timestamp;
+            _hasWorkStart = true;
+        }
     }
 
     private void SetDifficulty(double difficulty, double hashesPerShare)

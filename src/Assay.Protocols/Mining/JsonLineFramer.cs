@@ -19,7 +19,8 @@ public static class JsonLineFramer
     /// no newline in <paramref name="input"/>, nothing consumed: the caller keeps the bytes (up to
     /// <see cref="MaxLineLength"/>) and calls again with more. <see cref="OperationStatus.InvalidData"/>: the line is longer
     /// than <see cref="MaxLineLength"/>; <paramref name="consumed"/> skips it, through its newline when present, else all
-    /// of the input (the caller then drops bytes until the next newline by calling again).
+    /// of the input: the line goes on in later bytes, so the caller drops input through the next newline before it frames
+    /// again (otherwise the tail of the long line would come back as a line).
     /// </summary>
     public static OperationStatus TryReadLine(ReadOnlySpan<byte> input, out ReadOnlySpan<byte> line, out int consumed)
     {

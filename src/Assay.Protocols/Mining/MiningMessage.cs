@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 
@@ -285,8 +286,8 @@ internal ref struct MiningMessage
                     return new JsonValue(kind, false, start + 1, reader.ValueSpan.Length);
 
                 // The escaped form is never shorter than the unescaped one, so this length check makes CopyString safe.
-                // A string that does not fit keeps its escaped form (only ever seen by hostile input).
-                if (reader.ValueSpan.Length <= _scratch.Length - _scratchUsed)
+                int room = _scratch.Length - _scratchUsed;
+                if (reader.ValueSpan.Length <= room)
                 {
                     int written = reader.CopyString(_scratch[_scratchUsed..]);
                     var value = new JsonValue(kind, true, _scratchUsed, written);
@@ -294,7 +295,23 @@ internal ref struct MiningMessage
                     return value;
                 }
 
-                return new JsonValue(kind, false, start + 1, reader.ValueSpan.Length);
+                // Longer than the scratch left (only hostile input escapes that much): unescape through a rented buffer
+                // and keep the prefix that fits; fields are cut to MaxFieldLength anyway.
+                byte[] rented = ArrayPool<byte>.Shared.Rent(reader.ValueSpan.Length);
+                try
+                {
+                    int written = reader.CopyString(rented);
+                    int kept = Math.Min(written, room);
+                    rented.AsSpan(0, kept).CopyTo(_scratch[_scratchUsed..]);
+                    var value = new JsonValue(kind, true, _scratchUsed, kept);
+                    _scratchUsed += kept;
+                    return value;
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(rented);
+                }
+
             default:
                 return new JsonValue(kind, false, start, 0);
         }

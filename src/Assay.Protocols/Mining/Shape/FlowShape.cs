@@ -166,8 +166,10 @@ public struct FlowShape
             _lastClientEndMillis = -1;
         }
 
-        long elapsed = (timestampNanos - _firstNanos) / 1_000_000;
-        int now = elapsed <= _lastMillis ? _lastMillis : (int)Math.Min(elapsed, int.MaxValue);
+        // Unsigned difference: exact for any pair of longs when the later is not earlier, so hostile timestamps
+        // (long.MinValue after a real one) cannot overflow into a huge positive time.
+        ulong elapsed = timestampNanos > _firstNanos ? ((ulong)timestampNanos - (ulong)_firstNanos) / 1_000_000 : 0;
+        int now = elapsed <= (ulong)_lastMillis ? _lastMillis : (int)Math.Min(elapsed, int.MaxValue);
         byte direction = toServer ? ClientDirection : ServerDirection;
         if (direction == _openDirection && now - _lastMillis <= MessageGapMillis)
         {

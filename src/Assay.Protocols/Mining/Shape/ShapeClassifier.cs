@@ -150,7 +150,7 @@ public static class ShapeClassifier
     {
         FlowShape s = shape;
         s.Flush();
-        return Math.Max(0, lastTimestampNanos - firstTimestampNanos) / 1e9 >= MinDurationSeconds
+        return Seconds(firstTimestampNanos, lastTimestampNanos) >= MinDurationSeconds
             && SteadyMessages(in s) >= MinSteadyMessages;
     }
 
@@ -165,7 +165,7 @@ public static class ShapeClassifier
     {
         FlowShape s = shape;
         s.Flush();
-        double duration = Math.Max(0, lastTimestampNanos - firstTimestampNanos) / 1e9;
+        double duration = Seconds(firstTimestampNanos, lastTimestampNanos);
         long total = s.ClientBytes + s.ServerBytes;
         double rate = duration > 0 ? total / duration : total;
         int steady = SteadyMessages(in s);
@@ -215,6 +215,9 @@ public static class ShapeClassifier
             : $"not miner-like: closest pattern {pattern} meets {best:P0} of its criteria";
         return new ShapeVerdict(minerLike, score, Describe(in s, duration, answered) + " — " + verdict);
     }
+
+    /// <summary>Seconds from first to last; 0 when reversed, and no overflow on hostile values.</summary>
+    private static double Seconds(long first, long last) => last > first ? ((ulong)last - (ulong)first) / 1e9 : 0;
 
     private static int SteadyMessages(in FlowShape s) => s.SteadyClientMessages + s.ServerPushes + s.SteadyServerResponses;
 

@@ -33,8 +33,8 @@ public struct FlowShape
     /// Longest pause inside one message. 200 ms: segments of one application write leave back to back (&lt; 1 ms on the
     /// lab captures; 25 ms between the five segments of a 2.8 KB ZEC share over a 536-byte MSS path in the NESFIT
     /// capture), and a congestion-window stall costs one round trip, under 200 ms on most paths; miners' submits are
-    /// seconds apart (the closest in the lab captures: 0.14 s apart, xmrig-plain-3333 02:37:05.566 and .704, which
-    /// this merges; they are not distinguishable from one segmented message by timing alone).
+    /// seconds apart (the closest in the lab captures: 0.14 s apart, xmrig-plain-3333 02:37:05.566 and .704, kept apart
+    /// by the pool's result in between; two writes closer than this with nothing between are one message by timing).
     /// </summary>
     public const int MessageGapMillis = 200;
 

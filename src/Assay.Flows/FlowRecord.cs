@@ -73,6 +73,8 @@ public struct FlowRecord
     public TcpFlags TcpFlagsToClient;
     public TcpConnectionState TcpState;
     public FlowEndReason EndReason;
+    /// <summary>An alert was raised on the flow (EVE <c>flow.alerted</c>).</summary>
+    public bool Alerted;
 
     /// <summary>The application protocol decided for the flow (an <c>Assay.Protocols.AppProtocol</c> value; 0 = none yet).</summary>
     public byte AppProtocol;

@@ -88,7 +88,7 @@ public sealed class EveFormatter : IDisposable
         _json.WriteNumber("age"u8, (flow.LastTimestamp - flow.FirstTimestamp) / 1_000_000_000L);
         _json.WriteString("state"u8, FlowState(in flow));
         _json.WriteString("reason"u8, ReasonName(flow.EndReason));
-        _json.WriteBoolean("alerted"u8, false);
+        _json.WriteBoolean("alerted"u8, flow.Alerted);
         _json.WriteEndObject();
 
         if (flow.IsTcp)

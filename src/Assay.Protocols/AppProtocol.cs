@@ -13,6 +13,8 @@ public enum AppProtocol : byte
     JsonRpc,
     /// <summary>Payload seen, but no known protocol (Suricata's <c>failed</c>).</summary>
     Failed,
+    /// <summary>A SOCKS4/5 proxy handshake (the tunnelled stream after it is detected again and takes its place).</summary>
+    Socks,
 }
 
 /// <summary>EVE names of <see cref="AppProtocol"/> values.</summary>
@@ -27,6 +29,7 @@ public static class AppProtocolNames
         AppProtocol.Ssh => "ssh"u8,
         AppProtocol.JsonRpc => "jsonrpc"u8,
         AppProtocol.Failed => "failed"u8,
+        AppProtocol.Socks => "socks"u8,
         _ => default,
     };
 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Assay.Capture;
 using Assay.Engine;
 using Assay.Output;
+using Assay.Protocols.Intel;
 
 namespace Assay.Cli;
 
@@ -22,9 +23,10 @@ internal static class AnalyzeCommand
         var timeouts = CommonOptions.Timeouts();
         var maxFlows = CommonOptions.MaxFlows();
         var storeFiles = CommonOptions.StoreFiles();
+        var poolLists = CommonOptions.PoolLists();
         var command = new Command("analyze", "Analyze capture files: decode every layer, track flows, reassemble and parse DNS/TLS/HTTP, write EVE JSON to DIR/eve.json.")
         {
-            files, dataDir, workers, json, noAnomalies, timeouts, maxFlows, storeFiles,
+            files, dataDir, workers, json, noAnomalies, timeouts, maxFlows, storeFiles, poolLists,
         };
         command.SetAction(parse =>
         {
@@ -40,6 +42,7 @@ internal static class AnalyzeCommand
                 Timeouts = flowTimeouts,
                 MaxFlows = parse.GetValue(maxFlows),
                 FilesDirectory = parse.GetValue(storeFiles) ? Path.Combine(parse.GetValue(dataDir)!.FullName, DataLayout.FilesDirectory) : null,
+                PoolLists = [.. (parse.GetValue(poolLists) ?? []).Select(f => f.FullName)],
             };
             return Run(parse.GetValue(files)!, parse.GetValue(dataDir)!, options, parse.GetValue(json));
         });
@@ -51,6 +54,20 @@ internal static class AnalyzeCommand
     {
         if (options.Workers < 1 || options.Workers > 256)
             return ExitCodes.Fail(ExitCodes.Usage, $"--workers must be between 1 and 256 (got {options.Workers})");
+
+        MiningIntel intel;
+        try
+        {
+            intel = new MiningIntel(options.PoolLists);
+        }
+        catch (IntelFormatException e)
+        {
+            return ExitCodes.Fail(ExitCodes.BadInput, e.Message);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return ExitCodes.Fail(ExitCodes.BadInput, $"cannot read a pool list: {e.Message}");
+        }
 
         IPacketSource? source;
         try
@@ -89,7 +106,7 @@ internal static class AnalyzeCommand
             AnalysisResult result;
             try
             {
-                using var analyzer = new Analyzer(options, sink);
+                using var analyzer = new Analyzer(options, sink, intel);
                 result = ProgressDisplay.Run(analyzer, source, showProgress: !json, cancel.Token);
                 sink.Complete();
             }

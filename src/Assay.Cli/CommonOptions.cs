@@ -81,6 +81,12 @@ internal static class CommonOptions
         return timeouts;
     }
 
+    public static Option<FileInfo[]> PoolLists() => new("--pool-list")
+    {
+        Description = "A file of mining pools to add to the bundled list: one domain, IP, CIDR or host:port per line ('#' comments, optional TAB + label). Repeatable; re-read when it changes.",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
     public static Option<bool> StoreFiles() => new("--store-files")
     {
         Description = "Store every carved file (HTTP bodies) once under its sha256 in DIR/files/.",

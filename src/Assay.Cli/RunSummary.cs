@@ -89,6 +89,14 @@ internal sealed class RunSummary
         overview.AddRow("[bold]speed[/]", $"{_result.Elapsed.TotalSeconds:F2} s, {d.Packets / seconds / 1e6:F2} Mpps with {_result.Workers} worker(s)");
         console.Write(new Panel(overview).Header("[bold]Assay analysis[/]"));
 
+        if (_result.MinerHosts.Count > 0)
+        {
+            var table = new Table().Title("[bold red]Mining detected[/]").AddColumns("host", "verdict");
+            foreach (MinerHostVerdict host in _result.MinerHosts)
+                table.AddRow(Address(host.Address, host.IPv6), Markup.Escape(host.Sentence));
+            console.Write(table);
+        }
+
         var top = Top();
         if (top.Count > 0)
         {
@@ -159,6 +167,31 @@ internal sealed class RunSummary
         json.WriteNumber("other", f.OtherFlows);
         json.WriteNumber("evicted", f.Evicted);
         json.WriteEndObject();
+        json.WriteStartArray("miners");
+        foreach (MinerHostVerdict host in _result.MinerHosts)
+        {
+            json.WriteStartObject();
+            json.WriteString("host", Address(host.Address, host.IPv6));
+            json.WriteString("confidence", Output.Mining.MinerEveWriter.ConfidenceName(host.Confidence));
+            json.WriteString("coin", host.Coin);
+            if (host.Software is not null)
+                json.WriteString("software", host.Software);
+            json.WriteStartArray("pools");
+            foreach (string pool in host.Pools)
+                json.WriteStringValue(pool);
+            json.WriteEndArray();
+            json.WriteStartArray("logins");
+            foreach (string login in host.Logins)
+                json.WriteStringValue(login);
+            json.WriteEndArray();
+            if (host.HashrateHps is double hashrate)
+                json.WriteNumber("hashrate_hps", Math.Round(hashrate, 2));
+            json.WriteNumber("sessions", host.Sessions);
+            json.WriteString("verdict", host.Sentence);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
         json.WriteStartArray("top_talkers");
         foreach ((UInt128 address, HostTally tally) in Top())
         {

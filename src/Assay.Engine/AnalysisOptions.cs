@@ -19,6 +19,9 @@ public sealed record AnalysisOptions
     /// <summary>Store every carved file once under its sha256 in this directory (<c>DIR/files</c>); null stores nothing.</summary>
     public string? FilesDirectory { get; init; }
 
+    /// <summary>User pool lists (domains, IPs, CIDRs, host:port endpoints), added to the bundled list and reloaded when changed.</summary>
+    public IReadOnlyList<string> PoolLists { get; init; } = [];
+
     /// <summary>Hosts kept for the top-talkers summary; beyond it, new hosts are not tracked (counted).</summary>
     public int MaxTrackedHosts { get; init; } = 1 << 18;
 }

@@ -86,5 +86,11 @@ public sealed class AnalysisResult
     /// <summary>Times the reader waited for a worker (workers slower than reading: back-pressure, no loss).</summary>
     public long ReaderWaits { get; init; }
 
+    /// <summary>Every mining session seen (one report per flow with a verdict), in flow-id order.</summary>
+    public IReadOnlyList<Output.Mining.MinerReport> Miners { get; init; } = [];
+
+    /// <summary>One verdict per host that mined.</summary>
+    public IReadOnlyList<MinerHostVerdict> MinerHosts { get; init; } = [];
+
     public long AnomalyCount(Anomaly anomaly) => Decode.Anomalies[(int)anomaly] + Flows.Anomalies[(int)anomaly];
 }

@@ -54,11 +54,23 @@ public sealed class Analyzer : IDisposable
     private BoundedQueue<PacketBatch>[] _inputs = [];
     private BoundedQueue<PacketBatch>? _pool;
 
-    public Analyzer(AnalysisOptions options, EveSink sink)
+    /// <summary>How often (wall clock) the user's pool lists are checked for changes while reading.</summary>
+    private static readonly TimeSpan s_intelReloadInterval = TimeSpan.FromSeconds(5);
+
+    private readonly MiningIntel _intel;
+    private readonly Stopwatch _intelClock = Stopwatch.StartNew();
+    private TimeSpan _nextIntelReload = s_intelReloadInterval;
+
+    /// <param name="intel">Pool lists and learned pools; by default the bundled list plus <see cref="AnalysisOptions.PoolLists"/>
+    /// (which throws <see cref="Protocols.Intel.IntelFormatException"/> on a bad line).</param>
+    public Analyzer(AnalysisOptions options, EveSink sink, MiningIntel? intel = null)
     {
         _options = options;
         _sink = sink;
+        _intel = intel ?? new MiningIntel(options.PoolLists);
     }
+
+    public MiningIntel Intel => _intel;
 
     public AnalysisProgress Progress { get; } = new();
 
@@ -76,13 +88,14 @@ public sealed class Analyzer : IDisposable
 
         var files = _options.FilesDirectory is null ? null : new Protocols.Http.FileStore(_options.FilesDirectory);
         var workers = _workers = new FlowWorker[workerCount];
+        var finalBarrier = inline ? null : new Barrier(workerCount);
         var inputs = _inputs = new BoundedQueue<PacketBatch>[inline ? 0 : workerCount];
         var threads = new Thread[inline ? 0 : workerCount];
         var current = new PacketBatch[workerCount];
         Exception? workerFailure = null;
         for (int i = 0; i < workerCount; i++)
         {
-            var worker = workers[i] = new FlowWorker(i, _options, _sink, files);
+            var worker = workers[i] = new FlowWorker(i, _options, _sink, files, _intel, finalBarrier);
             if (inline)
                 continue;
             var input = inputs[i] = new BoundedQueue<PacketBatch>(BatchesPerWorker);
@@ -100,6 +113,7 @@ public sealed class Analyzer : IDisposable
                 catch (Exception e) when (e is IOException or InvalidOperationException)
                 {
                     workerFailure = e;
+                    finalBarrier?.RemoveParticipant();   // the others must not wait for it at the end
                     // Keep draining so the reader never blocks on a dead worker.
                     while (input.TryTake(out PacketBatch batch))
                     {
@@ -151,11 +165,16 @@ public sealed class Analyzer : IDisposable
 
         var flows = new FlowStats();
         long events = 0;
+        var miners = new List<Output.Mining.MinerReport>();
         foreach (FlowWorker worker in workers)
         {
             flows.Add(worker.Stats);
             events += worker.EventsWritten;
+            miners.AddRange(worker.FinishedMiners);
         }
+
+        miners.Sort((a, b) => a.FlowId.CompareTo(b.FlowId));
+        IReadOnlyList<MinerHostVerdict> hosts = MinerHosts.Build(miners);
 
         foreach (BoundedQueue<PacketBatch> input in inputs)
             readerWaits += input.FullWaits;
@@ -166,12 +185,18 @@ public sealed class Analyzer : IDisposable
             Flows = flows,
             Warnings = _warnings,
             Workers = workerCount,
-            EventsWritten = events + 1,   // + the stats event below
+            EventsWritten = events + hosts.Count + 1,   // + the host verdicts and the stats event below
+            Miners = miners,
+            MinerHosts = hosts,
             Elapsed = clock.Elapsed,
             ReaderWaits = readerWaits,
         };
         using (var eve = new EveFormatter(_sink))
+        {
+            foreach (MinerHostVerdict host in hosts)
+                MinerHosts.Write(eve, host);
             StatsEvent.Write(eve, result);
+        }
         return result;
     }
 
@@ -347,6 +372,14 @@ public sealed class Analyzer : IDisposable
             if ((number & (ProgressInterval - 1)) == 0)
             {
                 Progress.Report(source.Position, number);
+                if (_intelClock.Elapsed >= _nextIntelReload)
+                {
+                    _intel.ReloadIfChanged(out string? error);
+                    if (error is not null)
+                        _warnings.Add(new InputWarning("pool lists", error + " (the previous lists stay in use)"));
+                    _nextIntelReload = _intelClock.Elapsed + s_intelReloadInterval;
+                }
+
                 if (cancellation.IsCancellationRequested)
                 {
                     _warnings.Add(new InputWarning(source.Name, $"stopped by request after {number} packets"));

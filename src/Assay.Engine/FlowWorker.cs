@@ -20,13 +20,18 @@ internal sealed class FlowWorker : IDisposable
     private readonly AnalysisOptions _options;
     private long _nextSweep = long.MinValue;
 
-    public FlowWorker(int id, AnalysisOptions options, EveSink sink, Protocols.Http.FileStore? files = null)
+    private readonly Barrier? _finalBarrier;
+
+    /// <param name="finalBarrier">Every worker waits here before ending its flows at the end of input, so that flows end
+    /// only once all packets are processed (pools learned on one worker are known to all: same events for any worker count).</param>
+    public FlowWorker(int id, AnalysisOptions options, EveSink sink, Protocols.Http.FileStore? files, MiningIntel intel, Barrier? finalBarrier = null)
     {
+        _finalBarrier = finalBarrier;
         Id = id;
         _options = options;
         _table = new FlowTable(options.Timeouts, Math.Max(1, options.MaxFlows / Math.Max(1, options.Workers)));
         _eve = new EveFormatter(sink);
-        _app = new App.AppLayer(_eve, files);
+        _app = new App.AppLayer(_eve, files, intel);
     }
 
     public int Id { get; }
@@ -34,6 +39,9 @@ internal sealed class FlowWorker : IDisposable
     public FlowStats Stats { get; } = new();
 
     public long EventsWritten => _eve.EventsWritten;
+
+    /// <summary>The mining sessions whose flows ended on this worker.</summary>
+    public IReadOnlyList<Output.Mining.MinerReport> FinishedMiners => _app.FinishedMiners;
 
     /// <summary>Processes every packet of a batch, then advances time; on the final batch, ends all flows.</summary>
     public void Process(PacketBatch batch)
@@ -48,7 +56,10 @@ internal sealed class FlowWorker : IDisposable
 
         Advance(batch.Now);
         if (batch.Final)
+        {
+            _finalBarrier?.SignalAndWait();
             Finish(batch.Now);
+        }
     }
 
     /// <summary>One packet: its flow, and an EVE anomaly event for each anomaly it raised.</summary>

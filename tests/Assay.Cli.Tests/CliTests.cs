@@ -119,6 +119,48 @@ public sealed class CliTests(ITestOutputHelper output) : IDisposable
         string[] lines = File.ReadAllLines(Path.Combine(_dir, "demo", "eve.json"));
         Assert.Equal(summary.RootElement.GetProperty("events").GetInt64(), lines.Length);
         Assert.Contains(lines, l => l.Contains("\"event_type\":\"stats\"", StringComparison.Ordinal));
+
+        // The demo's miners are caught: the camera (XMRig, by its login), the printer (stratum v1) — each a host verdict.
+        string[] verdicts = [.. summary.RootElement.GetProperty("miners").EnumerateArray().Select(m => m.GetProperty("verdict").GetString()!)];
+        foreach (string verdict in verdicts)
+            output.WriteLine(verdict);
+        Assert.Contains(verdicts, v => v.Contains("XMRig 6.21.0", StringComparison.Ordinal) && v.Contains("Monero", StringComparison.Ordinal));
+        Assert.Contains(verdicts, v => v.Contains("Bitcoin-family", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("\"event_type\":\"miner\"", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void ABadPoolListIsOneClearLineWithItsLineNumberAndExitCode2()
+    {
+        string capture = Path.Combine(_dir, "c.pcap");
+        DemoScenario.Write(capture, new DemoOptions { Duration = TimeSpan.FromMinutes(1) });
+        string list = Path.Combine(_dir, "pools.txt");
+        File.WriteAllText(list, "# my pools\npool.example.org\n10.0.0.0/33\n");
+        Result result = Assay("analyze", capture, "-d", Path.Combine(_dir, "out"), "--pool-list", list);
+        Assert.Equal(2, result.ExitCode);
+        AssertNoStackTrace(result);
+        string line = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("pools.txt", line, StringComparison.Ordinal);
+        Assert.Contains("3", line, StringComparison.Ordinal);
+
+        Result missing = Assay("analyze", capture, "-d", Path.Combine(_dir, "out"), "--pool-list", Path.Combine(_dir, "nope.txt"));
+        Assert.Equal(2, missing.ExitCode);
+        AssertNoStackTrace(missing);
+    }
+
+    [Fact]
+    public void AUserPoolListMakesTrafficToThePoolAStrongVerdict()
+    {
+        string capture = Path.Combine(_dir, "c.pcap");
+        DemoScenario.Write(capture, new DemoOptions());
+        string list = Path.Combine(_dir, "pools.txt");
+        File.WriteAllText(list, "198.51.100.30\tour-tls-pool\n");   // the demo workstation's TLS pool
+        Result result = Assay("analyze", capture, "-d", Path.Combine(_dir, "out"), "--pool-list", list, "--json");
+        Assert.Equal(0, result.ExitCode);
+        string[] miners = File.ReadAllLines(Path.Combine(_dir, "out", "eve.json"))
+            .Where(l => l.Contains("\"event_type\":\"miner\"", StringComparison.Ordinal)).ToArray();
+        Assert.Contains(miners, l => l.Contains("\"dest_ip\":\"198.51.100.30\"", StringComparison.Ordinal)
+            && l.Contains("\"confidence\":\"strong\"", StringComparison.Ordinal) && l.Contains("our-tls-pool", StringComparison.Ordinal));
     }
 
     [Fact]

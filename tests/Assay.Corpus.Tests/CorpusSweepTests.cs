@@ -6,7 +6,9 @@ namespace Assay.Tests.Oracles;
 
 /// <summary>
 /// The corpus sweep: every capture in ../shared/corpus (PROVENANCE.tsv lists ~3,200, many malformed) goes through the
-/// whole pipeline with no crash and no hang; each ends in a named outcome, and the counts per outcome are printed.
+/// whole pipeline with no crash and no hang; each ends in a named outcome, and the counts per outcome are printed. It is
+/// also the mining false-positive check: outside the mining captures (mining/, nDPI's mining.pcapng) no capture may give a
+/// <c>miner</c> event or a mining alert.
 /// </summary>
 [Trait("Category", "CorpusSweep")]
 public class CorpusSweepTests(ITestOutputHelper output)
@@ -30,6 +32,8 @@ public class CorpusSweepTests(ITestOutputHelper output)
         var outcomes = new SortedDictionary<string, int>(StringComparer.Ordinal);
         var failures = new List<string>();
         long packets = 0;
+        int benign = 0, mining = 0, miningCaught = 0;
+        var falsePositives = new List<string>();
         foreach (string relative in captures)
         {
             string path = Corpus.Path(relative);
@@ -44,8 +48,22 @@ public class CorpusSweepTests(ITestOutputHelper output)
                 }
                 else
                 {
-                    var result = (await task).Result;
+                    var run = await task;
+                    var result = run.Result;
                     packets += result.Decode.Packets;
+                    int miners = run.OfType("miner").Count() + run.OfType("alert").Count();
+                    if (IsMiningCapture(relative))
+                    {
+                        mining++;
+                        miningCaught += miners > 0 ? 1 : 0;
+                    }
+                    else
+                    {
+                        benign++;
+                        if (miners > 0)
+                            falsePositives.Add($"{relative}: {run.OfType("miner").Count()} miner events, {run.OfType("alert").Count()} alerts");
+                    }
+
                     outcome = result.Warnings.Count == 0 ? "ok" : Classify(result.Warnings[0].Message);
                     if (result.Decode.UnsupportedLinkTypes.Count > 0 && outcome == "ok")
                         outcome = "ok, unsupported link type";
@@ -69,8 +87,15 @@ public class CorpusSweepTests(ITestOutputHelper output)
             output.WriteLine($"{count,6}  {outcome}");
         foreach (string failure in failures)
             output.WriteLine("FAIL " + failure);
+        output.WriteLine($"mining: {miningCaught}/{mining} mining captures gave miner events or alerts; {falsePositives.Count}/{benign} other captures did (must be 0)");
+        foreach (string falsePositive in falsePositives)
+            output.WriteLine("FALSE POSITIVE " + falsePositive);
         Assert.Empty(failures);
+        Assert.Empty(falsePositives);
     }
+
+    private static bool IsMiningCapture(string relative) =>
+        relative.StartsWith("mining/", StringComparison.Ordinal) || relative == "ndpi/default/pcap/mining.pcapng";
 
     private static string Classify(string message) =>
         message.Contains("truncat", StringComparison.OrdinalIgnoreCase) || message.Contains("ends", StringComparison.OrdinalIgnoreCase)

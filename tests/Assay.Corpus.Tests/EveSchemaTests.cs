@@ -17,6 +17,9 @@ public class EveSchemaTests(ITestOutputHelper output)
         "zeek/Traces/tcp/ctu-64702-888.pcap",
         "zeek/Traces/tls/ecdhe.pcap",
         "zeek/Traces/tls/client-certificate.pcap",
+        "lab/coinhive-proxy-ws8892-stratum3333.pcap",
+        "lab/devlab-xmrig-socks5.pcap",
+        "mining/zeek-cryptomining/testing/Traces/bitcoin-mining.pcap",
     };
 
     [Theory]
@@ -34,6 +37,9 @@ public class EveSchemaTests(ITestOutputHelper output)
         Assert.True(problems.Count == 0, string.Join("\n", problems.Distinct().Take(30)));
     }
 
+    /// <summary>Assay's own event types (docs/EVE.md): their object is the one top-level key Suricata's schema lacks.</summary>
+    private static readonly HashSet<string> s_assayEventTypes = ["miner", "miner_host"];
+
     private static void Check(JsonElement schema, JsonElement value, string path, List<string> problems)
     {
         if (schema.TryGetProperty("type", out JsonElement type) && type.ValueKind == JsonValueKind.String && !TypeFits(type.GetString()!, value))
@@ -49,7 +55,7 @@ public class EveSchemaTests(ITestOutputHelper output)
             {
                 if (properties.TryGetProperty(property.Name, out JsonElement sub))
                     Check(sub, property.Value, path + "." + property.Name, problems);
-                else if (closed)
+                else if (closed && !(path.Length == 0 && s_assayEventTypes.Contains(property.Name)))
                     problems.Add($"{path}.{property.Name}: not in the schema");
             }
         }

@@ -9,6 +9,8 @@ using Assay.Output.Tls;
 using Assay.Protocols;
 using Assay.Protocols.Dns;
 using Assay.Protocols.Http;
+using Assay.Protocols.Socks;
+using Assay.Protocols.WebSocket;
 using Assay.Protocols.Tls;
 
 namespace Assay.Engine.App;
@@ -17,7 +19,7 @@ namespace Assay.Engine.App;
 /// The application layer of one worker: decides each flow's protocol by content (ports are a hint), runs the parsers and
 /// writes their EVE events. Same thread as the flow table: no locks.
 /// </summary>
-internal sealed class AppLayer : IDisposable
+internal sealed partial class AppLayer : IDisposable
 {
     /// <summary>Well-known ports of DNS and its multicast kin: a payload there that looks like DNS is DNS, even a response
     /// seen first (mDNS announcements); elsewhere only a DNS-looking query starts a DNS flow.</summary>
@@ -47,10 +49,17 @@ internal sealed class AppLayer : IDisposable
     private readonly Stack<int> _free = new();
     private DnsMessageReader _dns;
 
+    /// <summary>Bytes a SOCKS handshake may take per direction before it is given up: a v5 CONNECT with the longest name and
+    /// a username/password exchange fit in well under 1 KiB.</summary>
+    private const int MaxSocksHandshakeBytes = 1024;
+
     /// <param name="files">Where carved files are stored (shared by all workers; thread-safe), or null.</param>
-    public AppLayer(EveFormatter eve, FileStore? files)
+    /// <param name="intel">Pool lists and learned pools (shared by all workers; thread-safe).</param>
+    public AppLayer(EveFormatter eve, FileStore? files, MiningIntel intel)
     {
         _eve = eve;
+        _intel = intel;
+        _finished = [];
         // HTTP heads are parsed only as deep as reassembly delivers by default; bodies are carved further on request.
         _http = new HttpParserContext(new HttpOptions { ParseDepth = _reassembler.Options.ParseDepth, FileStore = files });
     }
@@ -77,8 +86,13 @@ internal sealed class AppLayer : IDisposable
         if (flow.AppSlot == 0 && payload.IsEmpty && (packet.TcpFlags & (TcpFlags.Syn | TcpFlags.Fin | TcpFlags.Rst)) == 0)
             return;
         FlowApp app = Get(ref flow);
+        if (!payload.IsEmpty && app.Protocol is AppProtocol.Tls or AppProtocol.Failed or AppProtocol.None)
+            app.Shape.Observe(toServer, payload.Length, timestamp);
         if (!NeedsStream(app))
+        {
+            CheckMinerSchedule(ref flow, app, timestamp);
             return;
+        }
 
         _streamAnomalies.Clear();
         _current = flow;
@@ -93,11 +107,13 @@ internal sealed class AppLayer : IDisposable
         }
 
         flow.AppProtocol = (byte)app.Protocol;
+        flow.Alerted |= _current.Alerted;
         for (int i = 0; i < _streamAnomalies.Count; i++)
             anomalies.Add(_streamAnomalies[i]);
 
         if (app.Tls is { } tls && !app.TlsLogged && tls.HasClientHello && tls.HasServerHello && (app.TlsClient.IsDone || app.TlsServer.IsDone))
             LogTls(ref flow, app, timestamp);
+        CheckMinerSchedule(ref flow, app, timestamp);
         if (!NeedsStream(app))
             Release(app);
     }
@@ -111,8 +127,10 @@ internal sealed class AppLayer : IDisposable
     {
         AppProtocol.None => true,
         AppProtocol.Tls => !app.TlsLogged,
-        AppProtocol.Http => app.Http is not null,
+        AppProtocol.Http => app.Http is not null && !(app.WebSocketToServer is not null && app.MiningGivenUp),
         AppProtocol.Dns => true,
+        AppProtocol.JsonRpc => !app.MiningGivenUp,
+        AppProtocol.Socks => true,
         _ => false,
     };
 
@@ -140,9 +158,34 @@ internal sealed class AppLayer : IDisposable
             }
 
             _current.AppProtocol = (byte)app.Protocol;
+            if (app.Protocol == AppProtocol.Failed)
+                ScheduleShapeCheck(app, _current.FirstTimestamp);
             if (app.Protocol == AppProtocol.Tls)
             {
                 app.Tls = new TlsHandshakeInfo();
+            }
+            else if (app.Protocol == AppProtocol.Socks)
+            {
+                app.Socks = new SocksHandshake();
+                ref StreamBuffer first = ref app.Pending(toServer);
+                if (first.Length > 0)
+                {
+                    byte[] held = first.Span.ToArray();   // once per SOCKS flow
+                    first.Clear();
+                    return FeedSocks(app, toServer, held);
+                }
+            }
+            else if (app.Protocol == AppProtocol.JsonRpc)
+            {
+                ref StreamBuffer first = ref app.Pending(toServer);
+                if (first.Length > 0)
+                {
+                    // The detection bytes were held back: the stream so far, to be framed into lines.
+                    byte[] held = first.Span.ToArray();   // at most DetectionBytes + one segment, once per flow
+                    first.Clear();
+                    FeedJsonLines(app, toServer, held);
+                    data = default;
+                }
             }
             else if (app.Protocol == AppProtocol.Http)
             {
@@ -151,7 +194,7 @@ internal sealed class AppLayer : IDisposable
                 if (first.Length > 0)
                 {
                     // The detection bytes were held back: they are the start of the message.
-                    var httpSink = new HttpSink(this);
+                    var httpSink = new HttpSink(this, app);
                     long wanted = app.Http.OnData(toServer, first.Span, ref httpSink);
                     first.Clear();
                     return wanted;
@@ -169,20 +212,111 @@ internal sealed class AppLayer : IDisposable
         }
         else if (app.Protocol == AppProtocol.Http && app.Http is not null)
         {
-            var httpSink = new HttpSink(this);
-            return app.Http.OnData(toServer, data, ref httpSink);
+            return FeedHttp(app, toServer, data, offset);
+        }
+        else if (app.Protocol == AppProtocol.JsonRpc)
+        {
+            if (!data.IsEmpty)
+                FeedJsonLines(app, toServer, data);
+        }
+        else if (app.Protocol == AppProtocol.Socks)
+        {
+            return FeedSocks(app, toServer, data);
         }
 
         return 0;
     }
 
+    /// <summary>HTTP, and after an upgrade to WebSocket, the WebSocket messages (web miners speak JSON in them).</summary>
+    private long FeedHttp(FlowApp app, bool toServer, ReadOnlySpan<byte> data, long offset)
+    {
+        HttpParser http = app.Http!;
+        long tunnel = http.TunnelOffset(toServer);
+        long wanted = 0;
+        if (tunnel < 0 || app.WebSocketToServer is null)
+        {
+            var httpSink = new HttpSink(this, app);
+            wanted = http.OnData(toServer, data, ref httpSink);
+            tunnel = http.TunnelOffset(toServer);
+        }
+
+        if (tunnel >= 0 && app.WebSocketToServer is not null && !app.MiningGivenUp && offset + data.Length > tunnel)
+        {
+            WebSocketReader reader = toServer ? app.WebSocketToServer : app.WebSocketToClient!;
+            var sink = new WebSocketSink(this, app, toServer);
+            reader.Feed(data[(int)Math.Max(0, tunnel - offset)..], ref sink);
+        }
+
+        return wanted;
+    }
+
+    /// <summary>
+    /// The SOCKS handshake; once the tunnel is open, the stream after it in each direction is detected afresh (a pool
+    /// session inside is parsed as if the miner had connected directly, and its report names the proxy's target).
+    /// </summary>
+    private long FeedSocks(FlowApp app, bool toServer, ReadOnlySpan<byte> data)
+    {
+        SocksHandshake socks = app.Socks!;
+        ref StreamBuffer pending = ref app.Pending(toServer);
+        ReadOnlySpan<byte> input = data;
+        if (pending.Length > 0)
+        {
+            if (!pending.TryAppend(data, MaxSocksHandshakeBytes))
+            {
+                _streamAnomalies.Add(Anomaly.SocksInvalidHandshake);
+                app.Protocol = AppProtocol.Failed;
+                app.ServerBound.Clear();
+                app.ClientBound.Clear();
+                return 0;
+            }
+
+            input = pending.Span;
+        }
+
+        int used = socks.Feed(toServer, input, ref _streamAnomalies);
+        if (socks.State == SocksState.Failed)
+        {
+            app.Protocol = AppProtocol.Failed;
+            app.ServerBound.Clear();
+            app.ClientBound.Clear();
+            return 0;
+        }
+
+        if (socks.State == SocksState.Handshake)
+        {
+            if (pending.Length > 0)
+                pending.Consume(used);
+            else if (used < input.Length && !pending.TryAppend(input[used..], MaxSocksHandshakeBytes))
+                _streamAnomalies.Add(Anomaly.SocksInvalidHandshake);
+            return 0;
+        }
+
+        // Tunnel open: what is left in this direction, and what the other direction held back, is the tunnelled stream.
+        byte[] rest = input[used..].ToArray();
+        byte[] other = app.Pending(!toServer).Span.ToArray();
+        app.ServerBound.Clear();
+        app.ClientBound.Clear();
+        app.Protocol = AppProtocol.None;
+        if (other.Length > 0)
+            OnStreamData(app, !toServer, other, DetectionBytes);
+        if (rest.Length > 0)
+            OnStreamData(app, toServer, rest, DetectionBytes);
+        return 0;
+    }
+
     private void OnStreamGap(FlowApp app, bool toServer, long length)
     {
+        if (app.WebSocketToServer is not null)
+        {
+            // A WebSocket stream cannot be resynchronised after a hole: stop reading it.
+            app.MiningGivenUp = true;
+        }
+
         // A parser cannot resume inside a message after a hole: drop what it was waiting on.
         app.Pending(toServer).Clear();
         if (app.Http is not null)
         {
-            var httpSink = new HttpSink(this);
+            var httpSink = new HttpSink(this, app);
             app.Http.OnGap(toServer, length, ref httpSink);
         }
     }
@@ -191,7 +325,7 @@ internal sealed class AppLayer : IDisposable
     {
         if (app.Http is not null)
         {
-            var httpSink = new HttpSink(this);
+            var httpSink = new HttpSink(this, app);
             app.Http.OnEnd(toServer, ref httpSink);
         }
     }
@@ -205,6 +339,8 @@ internal sealed class AppLayer : IDisposable
             return AppProtocol.Dns;
         if (TlsDetector.LooksLikeTls(first))
             return AppProtocol.Tls;
+        if (SocksHandshake.LooksLikeSocks(first))
+            return AppProtocol.Socks;
         if (first.StartsWith("SSH-"u8))
             return AppProtocol.Ssh;
         if (LooksLikeHttp(first))
@@ -296,6 +432,7 @@ internal sealed class AppLayer : IDisposable
     {
         TlsEveWriter.Write(_eve, in flow, timestamp, app.Tls!);
         app.TlsLogged = true;
+        CheckTls(ref flow, app, app.Tls!, timestamp);
     }
 
     /// <summary>Nothing more to parse on this flow: give its reassembly buffers back now rather than at flow end.</summary>
@@ -339,6 +476,7 @@ internal sealed class AppLayer : IDisposable
         else
             app.Dns.TryMatchResponse(in _dns, message, ref anomalies, out _, out txId);
         _dnsWriter.Write(_eve, in flow, timestamp, number, toServer, txId, in _dns, message);
+        CheckDns(ref flow, message, timestamp, number);
     }
 
     /// <summary>The flow ended: release its state.</summary>
@@ -361,10 +499,12 @@ internal sealed class AppLayer : IDisposable
             var toClient = new StreamSink(this, app, false);
             _reassembler.Close(ref app.ToServer, TcpStreamEnd.Closed, ref toServer);
             _reassembler.Close(ref app.ToClient, TcpStreamEnd.Closed, ref toClient);
-            var httpSink = new HttpSink(this);
+            var httpSink = new HttpSink(this, app);
             app.Http.Close(ref httpSink);
         }
 
+        _current = flow;
+        FinishMiner(ref flow, app);
         Release(app);
         app.Reset();
         _free.Push(slot);
@@ -398,6 +538,36 @@ internal sealed class AppLayer : IDisposable
         }
     }
 
+    /// <summary>An upgrade to WebSocket was accepted: from the tunnel offsets on, both directions are WebSocket frames.</summary>
+    private static void StartWebSocket(FlowApp app, HttpTransaction transaction)
+    {
+        HttpHeaderList request = transaction.Request.Headers;
+        HttpHeaderList response = transaction.Response.Headers;
+        if (!request.TryGetValue("upgrade"u8, out ReadOnlySpan<byte> upgrade) || !request.TryGetValue("connection"u8, out ReadOnlySpan<byte> connection)
+            || !WebSocketHandshake.IsUpgrade(upgrade, connection))
+            return;
+        bool deflate = response.TryGetValue("sec-websocket-extensions"u8, out ReadOnlySpan<byte> extensions)
+            && WebSocketHandshake.NegotiatesPerMessageDeflate(extensions);
+        app.WebSocketToServer = new WebSocketReader(fromClient: true, deflate);
+        app.WebSocketToClient = new WebSocketReader(fromClient: false, deflate);
+    }
+
+    /// <summary>WebSocket messages of the current flow: text messages go to the mining parsers.</summary>
+    private readonly struct WebSocketSink(AppLayer layer, FlowApp app, bool toServer) : IWebSocketSink
+    {
+        public void OnMessage(WebSocketOpcode opcode, ReadOnlySpan<byte> payload, bool truncated)
+        {
+            if (opcode == WebSocketOpcode.Text && !truncated)
+                layer.FeedJsonText(app, toServer, payload, "websocket");
+        }
+
+        public void OnClose(ushort code)
+        {
+        }
+
+        public void OnAnomaly(Anomaly anomaly) => layer._streamAnomalies.Add(anomaly);
+    }
+
     /// <summary>One direction's reassembled stream, routed to the flow's parsers.</summary>
     private readonly struct StreamSink(AppLayer layer, FlowApp app, bool toServer) : ITcpStreamSink
     {
@@ -413,13 +583,21 @@ internal sealed class AppLayer : IDisposable
     }
 
     /// <summary>HTTP transactions and files, written as EVE <c>http</c> and <c>fileinfo</c> events of the current flow.</summary>
-    private readonly struct HttpSink(AppLayer layer) : IHttpSink
+    private readonly struct HttpSink(AppLayer layer, FlowApp app) : IHttpSink
     {
-        public void OnTransaction(HttpTransaction transaction) =>
+        public void OnTransaction(HttpTransaction transaction)
+        {
             layer._httpWriter.WriteTransaction(layer._eve, in layer._current, layer._now, transaction);
+            layer.CheckHttp(app, transaction);
+            if ((transaction.Flags & HttpTransactionFlags.Tunnel) != 0 && transaction.StatusCode == 101)
+                StartWebSocket(app, transaction);
+        }
 
-        public void OnFile(HttpTransaction transaction, HttpFile file) =>
+        public void OnFile(HttpTransaction transaction, HttpFile file)
+        {
             layer._httpWriter.WriteFile(layer._eve, in layer._current, layer._now, transaction, file);
+            layer.OnHttpFile(app, file);
+        }
 
         public void OnAnomaly(Anomaly anomaly, bool toServer, long transactionId) => layer._streamAnomalies.Add(anomaly);
     }

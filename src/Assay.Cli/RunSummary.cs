@@ -84,6 +84,8 @@ internal sealed class RunSummary
             overview.AddRow("[bold]capture time[/]", $"{Time(d.FirstTimestamp)} .. {Time(d.LastTimestamp)} ({CaptureDuration:g})");
         overview.AddRow("[bold]flows[/]", $"{f.Flows:N0}: TCP {f.TcpFlows:N0}, UDP {f.UdpFlows:N0}, ICMP {f.IcmpFlows:N0}, other {f.OtherFlows:N0}");
         overview.AddRow("[bold]layers[/]", $"IPv4 {d.IPv4:N0}, IPv6 {d.IPv6:N0}, ARP {d.Arp:N0}, VLAN {d.Vlan:N0}, MPLS {d.Mpls:N0}, fragments {d.Fragments:N0} ({d.Reassembled:N0} datagrams reassembled), undecodable {d.Invalid:N0}");
+        if (_result.Drops is Capture.CaptureDrops drops)
+            overview.AddRow("[bold]capture[/]", $"{drops.Received:N0} received, {drops.KernelDropped:N0} dropped by the kernel, {drops.InterfaceDropped:N0} by the interface");
         overview.AddRow("[bold]events[/]", $"{_result.EventsWritten:N0} written to {Markup.Escape(_evePath)}");
         double seconds = Math.Max(_result.Elapsed.TotalSeconds, 1e-6);
         overview.AddRow("[bold]speed[/]", $"{_result.Elapsed.TotalSeconds:F2} s, {d.Packets / seconds / 1e6:F2} Mpps with {_result.Workers} worker(s)");
@@ -229,6 +231,15 @@ internal sealed class RunSummary
         }
 
         json.WriteEndArray();
+        if (_result.Drops is Capture.CaptureDrops captureDrops)
+        {
+            json.WriteStartObject("capture");
+            json.WriteNumber("received", captureDrops.Received);
+            json.WriteNumber("kernel_drops", captureDrops.KernelDropped);
+            json.WriteNumber("interface_drops", captureDrops.InterfaceDropped);
+            json.WriteEndObject();
+        }
+
         json.WriteNumber("events", _result.EventsWritten);
         json.WriteNumber("elapsed_s", _result.Elapsed.TotalSeconds);
         json.WriteNumber("workers", _result.Workers);

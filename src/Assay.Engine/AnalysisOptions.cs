@@ -19,6 +19,9 @@ public sealed record AnalysisOptions
     /// <summary>Store every carved file once under its sha256 in this directory (<c>DIR/files</c>); null stores nothing.</summary>
     public string? FilesDirectory { get; init; }
 
+    /// <summary>How often (wall clock) a live capture writes a <c>stats</c> event with its drop counters (Suricata: 8 s).</summary>
+    public TimeSpan LiveStatsInterval { get; init; } = TimeSpan.FromSeconds(8);
+
     /// <summary>User pool lists (domains, IPs, CIDRs, host:port endpoints), added to the bundled list and reloaded when changed.</summary>
     public IReadOnlyList<string> PoolLists { get; init; } = [];
 

@@ -1,3 +1,4 @@
+using Assay.Capture;
 using Assay.Decoding;
 
 namespace Assay.Engine;
@@ -85,6 +86,9 @@ public sealed class AnalysisResult
     public TimeSpan Elapsed { get; init; }
     /// <summary>Times the reader waited for a worker (workers slower than reading: back-pressure, no loss).</summary>
     public long ReaderWaits { get; init; }
+
+    /// <summary>A live capture's kernel and interface counters at the end (null for files).</summary>
+    public CaptureDrops? Drops { get; init; }
 
     /// <summary>Every mining session seen (one report per flow with a verdict), in flow-id order.</summary>
     public IReadOnlyList<Output.Mining.MinerReport> Miners { get; init; } = [];

@@ -58,6 +58,9 @@ public sealed class Analyzer : IDisposable
     private static readonly TimeSpan s_intelReloadInterval = TimeSpan.FromSeconds(5);
 
     private readonly MiningIntel _intel;
+    private CaptureDrops? _drops;
+    private EveFormatter? _liveEve;
+    private TimeSpan _nextLiveStats;
     private readonly Stopwatch _intelClock = Stopwatch.StartNew();
     private TimeSpan _nextIntelReload = s_intelReloadInterval;
 
@@ -68,6 +71,7 @@ public sealed class Analyzer : IDisposable
         _options = options;
         _sink = sink;
         _intel = intel ?? new MiningIntel(options.PoolLists);
+        _nextLiveStats = options.LiveStatsInterval;
     }
 
     public MiningIntel Intel => _intel;
@@ -135,6 +139,10 @@ public sealed class Analyzer : IDisposable
             for (int i = 0; i < workerCount; i++)
                 current[i] = Take(pool);
             ReadAll(source, workerCount, current, ref now, ref nextTick, cancellation);
+            if (source is ICaptureStatistics live)
+                _drops = live.ReadDrops();
+            _liveEve?.Dispose();
+            _liveEve = null;
         }
         finally
         {
@@ -181,6 +189,7 @@ public sealed class Analyzer : IDisposable
 
         var result = new AnalysisResult
         {
+            Drops = _drops,
             Decode = _stats,
             Flows = flows,
             Warnings = _warnings,
@@ -201,7 +210,11 @@ public sealed class Analyzer : IDisposable
     }
 
     /// <summary>Returns the defragmenter's pooled buffers.</summary>
-    public void Dispose() => _defragmenter.Dispose();
+    public void Dispose()
+    {
+        _defragmenter.Dispose();
+        _liveEve?.Dispose();
+    }
 
     private static PacketBatch Take(BoundedQueue<PacketBatch> pool)
     {
@@ -239,6 +252,7 @@ public sealed class Analyzer : IDisposable
         bool inline = _inputs.Length == 0;
         DecodedPacket packet = default;
         AnomalySet anomalies = default;
+        var live = source as ICaptureStatistics;
         while (true)
         {
             ReadStatus status = source.TryReadPacket(out PacketHeader header, out ReadOnlySpan<byte> read);
@@ -367,6 +381,16 @@ public sealed class Analyzer : IDisposable
                 }
 
                 nextTick = now + TickNanos;
+            }
+
+            if (live is not null && _intelClock.Elapsed >= _nextLiveStats)
+            {
+                // Live: drop counters now and then, from this thread (the formatter is used only here).
+                _drops = live.ReadDrops();
+                _liveEve ??= new EveFormatter(_sink);
+                StatsEvent.WriteLive(_liveEve, stats, _drops.Value, _intelClock.Elapsed);
+                _liveEve.Flush();
+                _nextLiveStats = _intelClock.Elapsed + _options.LiveStatsInterval;
             }
 
             if ((number & (ProgressInterval - 1)) == 0)

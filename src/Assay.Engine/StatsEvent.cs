@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Assay.Capture;
 using Assay.Decoding;
 using Assay.Output;
 
@@ -59,6 +60,9 @@ internal static class StatsEvent
         json.WriteEndObject();
         json.WriteEndObject();
 
+        if (result.Drops is CaptureDrops drops)
+            WriteCapture(json, drops);
+
         json.WriteStartObject("flow"u8);
         json.WriteNumber("total"u8, f.Flows);
         json.WriteNumber("tcp"u8, f.TcpFlows);
@@ -67,6 +71,35 @@ internal static class StatsEvent
         json.WriteEndObject();
         json.WriteEndObject();
         eve.EndEvent();
+    }
+
+    /// <summary>
+    /// A <c>stats</c> event while a live capture runs (every <see cref="AnalysisOptions.LiveStatsInterval"/>): the reader's
+    /// counters and the capture's drops so far. Flow counters come with the final event (workers own them until then).
+    /// </summary>
+    public static void WriteLive(EveFormatter eve, DecodeStats d, CaptureDrops drops, TimeSpan uptime)
+    {
+        Utf8JsonWriter json = eve.BeginEvent(d.LastTimestamp == long.MinValue ? 0 : d.LastTimestamp, "stats"u8);
+        json.WriteStartObject("stats"u8);
+        json.WriteNumber("uptime"u8, (long)uptime.TotalSeconds);
+        WriteCapture(json, drops);
+        json.WriteStartObject("decoder"u8);
+        json.WriteNumber("pkts"u8, d.Packets);
+        json.WriteNumber("bytes"u8, d.Bytes);
+        json.WriteNumber("invalid"u8, d.Invalid);
+        json.WriteEndObject();
+        json.WriteEndObject();
+        eve.EndEvent();
+    }
+
+    /// <summary>Suricata's <c>stats.capture</c>: what the kernel passed up and dropped.</summary>
+    private static void WriteCapture(Utf8JsonWriter json, CaptureDrops drops)
+    {
+        json.WriteStartObject("capture"u8);
+        json.WriteNumber("kernel_packets"u8, drops.Received);
+        json.WriteNumber("kernel_drops"u8, drops.KernelDropped);
+        json.WriteNumber("kernel_ifdrops"u8, drops.InterfaceDropped);
+        json.WriteEndObject();
     }
 
     /// <summary><c>decoder.event.&lt;layer&gt;.&lt;name&gt;</c> for every anomaly that occurred, as Suricata nests its decoder events.</summary>

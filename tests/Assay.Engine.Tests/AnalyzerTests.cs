@@ -40,6 +40,49 @@ public sealed class AnalyzerTests(ITestOutputHelper output) : IDisposable
         output.WriteLine($"{reference.Count} events identical with 1, 2, 3 and 4 workers");
     }
 
+    /// <summary>A file read as if it were live: the capture's counters come from the test.</summary>
+    private sealed class CountingSource(IPacketSource inner) : IPacketSource, ICaptureStatistics
+    {
+        public long Reads;
+
+        public string Name => inner.Name;
+
+        public string? Problem => inner.Problem;
+
+        public long Position => inner.Position;
+
+        public long Length => inner.Length;
+
+        public ReadStatus TryReadPacket(out PacketHeader header, out ReadOnlySpan<byte> data)
+        {
+            Reads++;
+            return inner.TryReadPacket(out header, out data);
+        }
+
+        public CaptureDrops ReadDrops() => new(Reads, Reads / 10, 1);
+
+        public void Dispose() => inner.Dispose();
+    }
+
+    [Fact]
+    public void ALiveSourceWritesItsDropCountersInStatsEventsAndTheResult()
+    {
+        using var source = new CountingSource(CaptureFile.Open(Demo()));
+        var run = EngineHarness.Analyze(source, new AnalysisOptions { Workers = 2, LiveStatsInterval = TimeSpan.FromMilliseconds(1) });
+        JsonElement[] stats = [.. run.OfType("stats")];
+        output.WriteLine($"{stats.Length} stats events");
+        Assert.True(stats.Length >= 2, "no periodic stats event");
+        JsonElement last = stats[^1].GetProperty("stats");
+        long received = last.GetProperty("capture").GetProperty("kernel_packets").GetInt64();
+        Assert.Equal(source.Reads, received);
+        Assert.Equal(source.Reads / 10, last.GetProperty("capture").GetProperty("kernel_drops").GetInt64());
+        Assert.Equal(1, last.GetProperty("capture").GetProperty("kernel_ifdrops").GetInt64());
+        Assert.Equal(new CaptureDrops(source.Reads, source.Reads / 10, 1), run.Result.Drops);
+        // Periodic events count up.
+        long first = stats[0].GetProperty("stats").GetProperty("capture").GetProperty("kernel_packets").GetInt64();
+        Assert.True(first <= received);
+    }
+
     [Fact]
     public void EveryPlantedFlowOfTheDemoIsAFlowWithItsPacketCount()
     {

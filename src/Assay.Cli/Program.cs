@@ -4,4 +4,5 @@ using Assay.Cli;
 var root = new RootCommand("Assay: network sensor and analyst console — full packet capture, flows, protocols and coin-miner detection.");
 root.Subcommands.Add(AnalyzeCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
+root.Subcommands.Add(FilesCommand.Create());
 return root.Parse(args).Invoke();

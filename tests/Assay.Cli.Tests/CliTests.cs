@@ -185,6 +185,33 @@ public sealed class CliTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void FilesListsTheCarvedFilesAndExtractsOneByItsSha256()
+    {
+        string capture = Path.Combine(_dir, "c.pcap");
+        DemoScenario.Write(capture, new DemoOptions());
+        string data = Path.Combine(_dir, "store");
+        Assert.Equal(0, Assay("analyze", capture, "-d", data, "--store-files", "--json").ExitCode);
+        Result list = Assay("files", "-d", data, "--json");
+        Assert.Equal(0, list.ExitCode);
+        JsonElement[] files = [.. list.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.Clone())];
+        Assert.NotEmpty(files);
+        // The demo's miner binary (an ELF) is among them, with the flow it came from.
+        JsonElement elf = Assert.Single(files, f => f.GetProperty("magic").GetString()!.StartsWith("ELF", StringComparison.Ordinal) && f.GetProperty("stored").GetBoolean());
+        Assert.True(elf.GetProperty("flow_id").GetInt64() != 0);
+        string sha = elf.GetProperty("sha256").GetString()!;
+        string outFile = Path.Combine(_dir, "miner.bin");
+        Assert.Equal(0, Assay("files", "-d", data, "--extract", sha, "-o", outFile).ExitCode);
+        Assert.Equal(sha, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(outFile))));
+
+        Result unknown = Assay("files", "-d", data, "--extract", new string('0', 64), "-o", outFile);
+        Assert.Equal(2, unknown.ExitCode);
+        AssertNoStackTrace(unknown);
+        Result nowhere = Assay("files", "-d", Path.Combine(_dir, "nothing-here"));
+        Assert.Equal(2, nowhere.ExitCode);
+        AssertNoStackTrace(nowhere);
+    }
+
+    [Fact]
     public void ADataDirectoryThatIsAFileIsExitCode3()
     {
         string capture = Path.Combine(_dir, "c.pcap");

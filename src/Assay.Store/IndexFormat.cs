@@ -163,7 +163,12 @@ internal static class IndexFormat
         long start = HeaderLength + ((long)header.FlowCount * EntryLength) + entry.PostingsOffset;
         if (entry.PostingsOffset + (long)entry.PostingsLength > header.PostingsLength)
             return false;
-        ReadOnlySpan<byte> p = file.Slice((int)start, (int)entry.PostingsLength);
+        return DecodePostings(file.Slice((int)start, (int)entry.PostingsLength), header.PcapBytes, offsets);
+    }
+
+    /// <summary>Decodes one postings list (<paramref name="p"/>) of a pcap of <paramref name="pcapBytes"/> bytes.</summary>
+    public static bool DecodePostings(ReadOnlySpan<byte> p, long pcapBytes, List<long> offsets)
+    {
         long previous = 0;
         bool first = true;
         int i = 0;
@@ -183,7 +188,7 @@ internal static class IndexFormat
             }
 
             long offset = first ? (long)value : previous + (long)value;
-            if (value > (ulong)header.PcapBytes || offset < PcapLayout.FileHeaderLength || offset + PcapLayout.RecordHeaderLength > header.PcapBytes)
+            if (value > (ulong)pcapBytes || offset < PcapLayout.FileHeaderLength || offset + PcapLayout.RecordHeaderLength > pcapBytes)
                 return false;
             offsets.Add(offset);
             previous = offset;

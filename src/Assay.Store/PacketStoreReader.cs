@@ -15,9 +15,13 @@ public sealed class PacketStoreReader : IDisposable
     /// <summary>Bytes read at a time around the wanted records (neighbouring packets of a flow usually come with one read).</summary>
     public const int ReadWindowBytes = 256 << 10;
 
+    /// <summary>Bytes read for a record far from the next one: the header and a typical packet.</summary>
+    private const int SmallReadBytes = 2048;
+
     private readonly string _packets;
     private readonly Dictionary<string, SegmentInfo> _known = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SegmentIndex> _indexes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IndexHeader> _headers = new(StringComparer.Ordinal);
     private readonly List<string> _problems = [];
     private List<SegmentInfo> _segments = [];
 
@@ -90,6 +94,21 @@ public sealed class PacketStoreReader : IDisposable
 
             if ((query.SinceNanos is long since && segment.LastNanos < since) || (query.UntilNanos is long until && segment.FirstNanos > until))
                 continue;
+            if (query.Flow is FlowKey flow && segment.Indexed && !_indexes.ContainsKey(segment.Name) && _headers.TryGetValue(segment.Name, out IndexHeader header))
+            {
+                offsets.Clear();
+                if (!TryFlowOffsets(segment, in header, in flow, offsets))
+                {
+                    foreach (StoredPacket p in Scan(query, segment))
+                        yield return p;
+                    continue;
+                }
+
+                foreach (StoredPacket p in ReadIndexed(query, segment, header.PcapBytes, offsets))
+                    yield return p;
+                continue;
+            }
+
             SegmentIndex? index = segment.Indexed ? LoadIndex(segment) : null;
             if (index is null)
             {
@@ -105,6 +124,30 @@ public sealed class PacketStoreReader : IDisposable
                 continue;
             foreach (StoredPacket p in ReadIndexed(query, segment, index.Header.PcapBytes, offsets))
                 yield return p;
+        }
+    }
+
+    /// <summary>A flow's offsets in one segment through positioned reads of its index; false when the index cannot be read.</summary>
+    private bool TryFlowOffsets(SegmentInfo segment, in IndexHeader header, in FlowKey flow, List<long> offsets)
+    {
+        string path = Path.Combine(_packets, segment.Name[..^SegmentFiles.PcapExtension.Length] + SegmentFiles.IndexExtension);
+        try
+        {
+            using SafeFileHandle handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            if (IndexFile.FindFlow(handle, in header, in flow, out IndexEntry entry) < 0)
+                return true;
+            if (!IndexFile.ReadPostings(handle, in header, in entry, offsets))
+            {
+                Problem($"{segment.Name}: malformed postings in its index; scanning the segment instead");
+                return false;
+            }
+
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Problem($"{segment.Name}: index unreadable ({e.Message}); scanning the segment instead");
+            return false;
         }
     }
 
@@ -140,21 +183,36 @@ public sealed class PacketStoreReader : IDisposable
             int windowLength = 0;
             bool nanos = true;
             bool bigEndian = false;
-            if (!TryReadAt(handle, window, 0, ref windowStart, ref windowLength, PcapLayout.FileHeaderLength, out int at) ||
-                !TryPcapHeader(window.AsSpan(at, PcapLayout.FileHeaderLength), out nanos, out bigEndian))
+            windowLength = ReadFully(handle, window.AsSpan(0, PcapLayout.FileHeaderLength), 0);
+            int at;
+            if (windowLength < PcapLayout.FileHeaderLength || !TryPcapHeader(window.AsSpan(0, PcapLayout.FileHeaderLength), out nanos, out bigEndian))
             {
                 Problem($"{segment.Name}: bad pcap file header, skipped");
                 yield break;
             }
 
-            foreach (long offset in offsets)
+            for (int i = 0; i < offsets.Count; i++)
             {
-                if (!TryReadAt(handle, window, offset, ref windowStart, ref windowLength, PcapLayout.RecordHeaderLength, out at))
+                long offset = offsets[i];
+                if (offset < windowStart || offset + PcapLayout.RecordHeaderLength > windowStart + windowLength)
+                {
+                    // Read what reaches the following records that fit in the window (a whole run of a flow's packets),
+                    // but only a small read for an isolated record: records far apart cost a few KiB each, not the window.
+                    long reach = offset;
+                    for (int k = i + 1; k < offsets.Count && offsets[k] - offset <= window.Length - SmallReadBytes; k++)
+                        reach = offsets[k];
+                    int want = (int)Math.Min(window.Length, reach - offset + SmallReadBytes);
+                    windowStart = offset;
+                    windowLength = ReadFully(handle, window.AsSpan(0, want), offset);
+                }
+
+                if (offset + PcapLayout.RecordHeaderLength > windowStart + windowLength)
                 {
                     Problem($"{segment.Name}: record at offset {offset} is past the end of the file");
                     continue;
                 }
 
+                at = (int)(offset - windowStart);
                 ReadOnlySpan<byte> h = window.AsSpan(at, PcapLayout.RecordHeaderLength);
                 uint seconds = Read32(h, bigEndian);
                 uint fraction = Read32(h[4..], bigEndian);
@@ -171,17 +229,9 @@ public sealed class PacketStoreReader : IDisposable
                     continue;
                 var data = new byte[captured];
                 long dataOffset = offset + PcapLayout.RecordHeaderLength;
-                if (captured + PcapLayout.RecordHeaderLength <= (uint)window.Length)
-                {
-                    if (!TryReadAt(handle, window, dataOffset, ref windowStart, ref windowLength, (int)captured, out at))
-                    {
-                        Problem($"{segment.Name}: record at offset {offset} is cut short");
-                        continue;
-                    }
-
-                    window.AsSpan(at, (int)captured).CopyTo(data);
-                }
-                else if (RandomAccess.Read(handle, data, dataOffset) != captured)
+                if (dataOffset + captured <= windowStart + windowLength)
+                    window.AsSpan((int)(dataOffset - windowStart), (int)captured).CopyTo(data);
+                else if (ReadFully(handle, data, dataOffset) != captured)
                 {
                     Problem($"{segment.Name}: record at offset {offset} is cut short");
                     continue;
@@ -192,22 +242,13 @@ public sealed class PacketStoreReader : IDisposable
         }
     }
 
-    /// <summary>Makes <paramref name="count"/> bytes at <paramref name="offset"/> available in the window; <paramref name="at"/> is where they start.</summary>
-    private static bool TryReadAt(SafeFileHandle handle, byte[] window, long offset, ref long windowStart, ref int windowLength, int count, out int at)
+    private static int ReadFully(SafeFileHandle handle, Span<byte> buffer, long offset)
     {
-        if (offset >= windowStart && offset + count <= windowStart + windowLength)
-        {
-            at = (int)(offset - windowStart);
-            return true;
-        }
-
-        windowStart = offset;
-        windowLength = 0;
+        int total = 0;
         int read;
-        while (windowLength < window.Length && (read = RandomAccess.Read(handle, window.AsSpan(windowLength), offset + windowLength)) > 0)
-            windowLength += read;
-        at = 0;
-        return windowLength >= count;
+        while (total < buffer.Length && (read = RandomAccess.Read(handle, buffer[total..], offset + total)) > 0)
+            total += read;
+        return total;
     }
 
     private static bool TryPcapHeader(ReadOnlySpan<byte> h, out bool nanos, out bool bigEndian)
@@ -313,7 +354,17 @@ public sealed class PacketStoreReader : IDisposable
             var header = new byte[IndexFormat.HeaderLength];
             int read = RandomAccess.Read(handle, header, 0);
             if (IndexFormat.TryReadHeader(header.AsSpan(0, read), length, out IndexHeader h, out string? problem))
+            {
+                if (h.Sequence != sequence)
+                {
+                    Problem($"{name}: its index belongs to segment {h.Sequence}; scanning the segment instead");
+                    return new SegmentInfo(name, sequence, long.MinValue, long.MaxValue, 0, 0, 0, 0, 0, false, false, false);
+                }
+
+                _headers[name] = h;
                 return new SegmentInfo(name, sequence, h.FirstNanos, h.LastNanos, h.PacketCount, h.FlowCount, h.LinkType, h.PcapBytes, length, false, false, true);
+            }
+
             Problem($"{name}: {problem}; scanning the segment instead");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -1,4 +1,6 @@
+using System.Buffers.Binary;
 using Assay.Flows;
+using Microsoft.Win32.SafeHandles;
 
 namespace Assay.Store;
 
@@ -118,6 +120,60 @@ internal sealed class SegmentIndex
         if (matched > 1)
             offsets.Sort();
         return ok;
+    }
+}
+
+/// <summary>
+/// Flow lookups straight from an index file without loading it: binary search of the flow table with positioned reads,
+/// then the one entry's postings. Used for flow queries on segments not already loaded, so a flow query over a large
+/// store reads a few KiB per segment. The body CRC is not checked on this path (the writer checks every index at Open);
+/// bounds are, so a damaged index can give wrong offsets but never a crash or a read outside the pcap.
+/// </summary>
+internal static class IndexFile
+{
+    public static int FindFlow(SafeFileHandle handle, in IndexHeader header, in FlowKey key, out IndexEntry entry)
+    {
+        entry = default;
+        ulong hash = key.ShardHash();
+        Span<byte> buffer = stackalloc byte[IndexFormat.HeaderLength + IndexFormat.EntryLength];
+        Span<byte> e = buffer.Slice(IndexFormat.HeaderLength, IndexFormat.EntryLength);
+        int lo = 0;
+        int hi = header.FlowCount;
+        while (lo < hi)
+        {
+            int mid = (int)((uint)(lo + hi) >> 1);
+            if (RandomAccess.Read(handle, e[..8], IndexFormat.HeaderLength + ((long)mid * IndexFormat.EntryLength)) != 8)
+                return -1;
+            if (BinaryPrimitives.ReadUInt64LittleEndian(e) < hash)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+
+        for (int i = lo; i < header.FlowCount; i++)
+        {
+            if (RandomAccess.Read(handle, e, IndexFormat.HeaderLength + ((long)i * IndexFormat.EntryLength)) != IndexFormat.EntryLength)
+                return -1;
+            IndexEntry candidate = IndexFormat.ReadEntry(buffer, 0);
+            if (candidate.Hash != hash)
+                return -1;
+            if (!candidate.NoFlow && candidate.Key == key)
+            {
+                entry = candidate;
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    public static bool ReadPostings(SafeFileHandle handle, in IndexHeader header, in IndexEntry entry, List<long> offsets)
+    {
+        if (entry.PostingsOffset + (long)entry.PostingsLength > header.PostingsLength)
+            return false;
+        var postings = new byte[entry.PostingsLength];
+        long at = IndexFormat.HeaderLength + ((long)header.FlowCount * IndexFormat.EntryLength) + entry.PostingsOffset;
+        return RandomAccess.Read(handle, postings, at) == postings.Length && IndexFormat.DecodePostings(postings, header.PcapBytes, offsets);
     }
 }
 

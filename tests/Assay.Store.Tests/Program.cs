@@ -19,7 +19,7 @@ public static class Program
             return 2;
         }
 
-        using PacketStore store = PacketStore.Open(args[1], new PacketStoreOptions { MaxSegmentBytes = 1 << 20 });
+        using PacketStore store = PacketStore.Open(args[1], new PacketStoreOptions { MaxSegmentBytes = 8 << 20 });
         var packets = new TestPacket[8];
         for (int i = 0; i < packets.Length; i++)
             packets[i] = TestPackets.Udp(0, 200 + (i * 97), (byte)(1 + i), (ushort)(40000 + i), 200, 53);
@@ -29,8 +29,8 @@ public static class Program
             TestPacket p = packets[n % packets.Length];
             FlowKey key = p.Key;
             store.Append(BaseNanos + (n * StepNanos), p.OriginalLength, 1, p.Data, in key, true);
-            if (n % 500 == 0)
-                Thread.Sleep(1);   // about 200k packets/s: the timer, not only a full buffer, flushes
+            if (n % 25 == 0)
+                Thread.Sleep(1);   // tens of thousands of packets/s: the timer, not only a full buffer, flushes
             long now = Environment.TickCount64;
             if (now - last >= 20)
             {

@@ -22,6 +22,9 @@ public sealed unsafe class LivePacketSource : IPacketSource, ICaptureStatistics
     /// <summary>How often the reader refreshes the counters <see cref="ReadDrops"/> returns.</summary>
     private const long StatsRefreshMillis = 250;
 
+    /// <summary>Longest time spent reading what the ring holds after <see cref="Stop"/>.</summary>
+    private const long DrainMillis = 500;
+
     private const int PcapNextPacket = 1;
     private const int PcapNextTimeout = 0;
     private const int PcapErrorBreak = -2;
@@ -31,6 +34,8 @@ public sealed unsafe class LivePacketSource : IPacketSource, ICaptureStatistics
     private readonly bool _nanosecond;
     private readonly int _interfaceId;
     private volatile bool _stopping;
+    private bool _draining;
+    private long _drainDeadline;
     private bool _ended;
     private bool _disposed;
     private long _position;
@@ -196,11 +201,8 @@ public sealed unsafe class LivePacketSource : IPacketSource, ICaptureStatistics
     {
         while (!_ended)
         {
-            if (_stopping)
-            {
-                End();
-                break;
-            }
+            if (_stopping && !_draining)
+                StartDrain();
 
             nint headerPointer = 0;
             nint dataPointer = 0;
@@ -210,6 +212,9 @@ public sealed unsafe class LivePacketSource : IPacketSource, ICaptureStatistics
                 RefreshStats();
             if (result == PcapNextPacket)
             {
+                if (_draining && now > _drainDeadline)
+                    End();   // this packet is the last one
+
                 // struct pcap_pkthdr { struct timeval ts; bpf_u_int32 caplen; bpf_u_int32 len; } with C longs in timeval.
                 var timeval = (CLong*)headerPointer;
                 long seconds = timeval[0].Value;
@@ -225,11 +230,25 @@ public sealed unsafe class LivePacketSource : IPacketSource, ICaptureStatistics
             }
 
             if (result == PcapNextTimeout)
+            {
+                if (_draining)
+                {
+                    End();
+                    break;
+                }
+
                 continue;
+            }
+
             if (result == PcapErrorBreak || _stopping)
             {
-                End();
-                break;
+                if (_draining)
+                {
+                    End();
+                    break;
+                }
+
+                continue;   // drain what the ring already holds first
             }
 
             Problem = $"{Name}: capture error: {OneLine(_device.LastError)}";
@@ -244,6 +263,24 @@ public sealed unsafe class LivePacketSource : IPacketSource, ICaptureStatistics
         return ReadStatus.EndOfInput;
     }
 
+    /// <summary>
+    /// After <see cref="Stop"/>: the ring's packets are read without blocking, so everything captured before the stop is
+    /// analyzed; end of input comes when the ring is empty or after <see cref="DrainMillis"/>.
+    /// </summary>
+    private void StartDrain()
+    {
+        _draining = true;
+        _drainDeadline = Environment.TickCount64 + DrainMillis;
+        try
+        {
+            _device.NonBlockingMode = true;
+        }
+        catch (PcapException)
+        {
+            End();
+        }
+    }
+
     private void End()
     {
         _ended = true;
@@ -251,8 +288,8 @@ public sealed unsafe class LivePacketSource : IPacketSource, ICaptureStatistics
     }
 
     /// <summary>
-    /// Makes the reader's <see cref="TryReadPacket"/> return <see cref="ReadStatus.EndOfInput"/> promptly (packets still in the
-    /// kernel ring are not read). Safe from any thread, a signal handler's included, and more than once.
+    /// Makes the reader's <see cref="TryReadPacket"/> return <see cref="ReadStatus.EndOfInput"/> promptly: what the kernel ring
+    /// already holds is still read (for at most half a second), then the capture ends. Safe from any thread, a signal handler's included, and more than once.
     /// </summary>
     public void Stop()
     {

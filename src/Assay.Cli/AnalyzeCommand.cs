@@ -52,22 +52,9 @@ internal static class AnalyzeCommand
     /// <summary>Runs an analysis and prints its summary. Returns the process exit code.</summary>
     public static int Run(IReadOnlyList<FileInfo> files, DirectoryInfo dataDir, AnalysisOptions options, bool json)
     {
-        if (options.Workers < 1 || options.Workers > 256)
-            return ExitCodes.Fail(ExitCodes.Usage, $"--workers must be between 1 and 256 (got {options.Workers})");
-
-        MiningIntel intel;
-        try
-        {
-            intel = new MiningIntel(options.PoolLists);
-        }
-        catch (IntelFormatException e)
-        {
-            return ExitCodes.Fail(ExitCodes.BadInput, e.Message);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return ExitCodes.Fail(ExitCodes.BadInput, $"cannot read a pool list: {e.Message}");
-        }
+        MiningIntel? intel = Prepare(options, out int exitCode);
+        if (intel is null)
+            return exitCode;
 
         IPacketSource? source;
         try
@@ -83,42 +70,9 @@ internal static class AnalyzeCommand
 
         using (source)
         {
-            string evePath;
-            EveSink sink;
-            try
-            {
-                Directory.CreateDirectory(dataDir.FullName);
-                evePath = Path.Combine(dataDir.FullName, DataLayout.EveFile);
-                sink = EveSink.Create(evePath);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                return ExitCodes.Fail(ExitCodes.OutputError, $"{dataDir.FullName}: cannot write the data directory: {e.Message}");
-            }
-
-            using var cancel = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancel = (_, e) =>
-            {
-                e.Cancel = true;
-                cancel.Cancel();
-            };
-            Console.CancelKeyPress += onCancel;
-            AnalysisResult result;
-            try
-            {
-                using var analyzer = new Analyzer(options, sink, intel);
-                result = ProgressDisplay.Run(analyzer, source, showProgress: !json, cancel.Token);
-                sink.Complete();
-            }
-            catch (IOException e)
-            {
-                return ExitCodes.Fail(ExitCodes.OutputError, $"{evePath}: {e.Message}");
-            }
-            finally
-            {
-                Console.CancelKeyPress -= onCancel;
-                sink.Dispose();
-            }
+            AnalysisResult? result = Analyze(source, dataDir, options, intel, showProgress: !json, handleCtrlC: true, out string evePath, out exitCode);
+            if (result is null)
+                return exitCode;
 
             foreach (InputWarning warning in result.Warnings)
                 Console.Error.WriteLine($"assay: warning: {warning.Source}: {warning.Message}");
@@ -129,6 +83,82 @@ internal static class AnalyzeCommand
             else
                 summary.Print();
             return ExitCodes.Success;
+        }
+    }
+
+    /// <summary>Checks the worker count and loads the pool lists (shared by <c>analyze</c> and <c>sense</c>); null after printing why not.</summary>
+    internal static MiningIntel? Prepare(AnalysisOptions options, out int exitCode)
+    {
+        exitCode = ExitCodes.Success;
+        if (options.Workers < 1 || options.Workers > 256)
+        {
+            exitCode = ExitCodes.Fail(ExitCodes.Usage, $"--workers must be between 1 and 256 (got {options.Workers})");
+            return null;
+        }
+
+        try
+        {
+            return new MiningIntel(options.PoolLists);
+        }
+        catch (IntelFormatException e)
+        {
+            exitCode = ExitCodes.Fail(ExitCodes.BadInput, e.Message);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            exitCode = ExitCodes.Fail(ExitCodes.BadInput, $"cannot read a pool list: {e.Message}");
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Analyzes an open source into DIR/eve.json until it ends (shared by <c>analyze</c> and <c>sense</c>). Null after printing
+    /// why the data directory or the output failed.
+    /// </summary>
+    /// <param name="handleCtrlC">Ctrl-C cancels the run (analyze); sense stops its source on SIGINT/SIGTERM itself.</param>
+    internal static AnalysisResult? Analyze(IPacketSource source, DirectoryInfo dataDir, AnalysisOptions options, MiningIntel intel,
+        bool showProgress, bool handleCtrlC, out string evePath, out int exitCode)
+    {
+        exitCode = ExitCodes.Success;
+        EveSink sink;
+        evePath = Path.Combine(dataDir.FullName, DataLayout.EveFile);
+        try
+        {
+            Directory.CreateDirectory(dataDir.FullName);
+            sink = EveSink.Create(evePath);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            exitCode = ExitCodes.Fail(ExitCodes.OutputError, $"{dataDir.FullName}: cannot write the data directory: {e.Message}");
+            return null;
+        }
+
+        using var cancel = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            e.Cancel = true;
+            cancel.Cancel();
+        };
+        if (handleCtrlC)
+            Console.CancelKeyPress += onCancel;
+        try
+        {
+            using var analyzer = new Analyzer(options, sink, intel);
+            AnalysisResult result = ProgressDisplay.Run(analyzer, source, showProgress, cancel.Token);
+            sink.Complete();
+            return result;
+        }
+        catch (IOException e)
+        {
+            exitCode = ExitCodes.Fail(ExitCodes.OutputError, $"{evePath}: {e.Message}");
+            return null;
+        }
+        finally
+        {
+            if (handleCtrlC)
+                Console.CancelKeyPress -= onCancel;
+            sink.Dispose();
         }
     }
 }

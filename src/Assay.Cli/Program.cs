@@ -5,4 +5,5 @@ var root = new RootCommand("Assay: network sensor and analyst console — full p
 root.Subcommands.Add(AnalyzeCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(FilesCommand.Create());
+root.Subcommands.Add(SenseCommand.Create());
 return root.Parse(args).Invoke();

@@ -22,6 +22,9 @@ public sealed record AnalysisOptions
     /// <summary>How often (wall clock) a live capture writes a <c>stats</c> event with its drop counters (Suricata: 8 s).</summary>
     public TimeSpan LiveStatsInterval { get; init; } = TimeSpan.FromSeconds(8);
 
+    /// <summary>Record every packet into the data directory's packet store with these settings; null records nothing.</summary>
+    public Store.PacketStoreOptions? Record { get; init; }
+
     /// <summary>User pool lists (domains, IPs, CIDRs, host:port endpoints), added to the bundled list and reloaded when changed.</summary>
     public IReadOnlyList<string> PoolLists { get; init; } = [];
 

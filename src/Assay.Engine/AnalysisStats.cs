@@ -87,6 +87,9 @@ public sealed class AnalysisResult
     /// <summary>Times the reader waited for a worker (workers slower than reading: back-pressure, no loss).</summary>
     public long ReaderWaits { get; init; }
 
+    /// <summary>What the packet store recorded (null when not recording).</summary>
+    public Store.StoreStats? Recorded { get; init; }
+
     /// <summary>A live capture's kernel and interface counters at the end (null for files).</summary>
     public CaptureDrops? Drops { get; init; }
 

@@ -58,6 +58,7 @@ public sealed class Analyzer : IDisposable
     private static readonly TimeSpan s_intelReloadInterval = TimeSpan.FromSeconds(5);
 
     private readonly MiningIntel _intel;
+    private readonly Store.PacketStore? _store;
     private CaptureDrops? _drops;
     private EveFormatter? _liveEve;
     private TimeSpan _nextLiveStats;
@@ -66,8 +67,10 @@ public sealed class Analyzer : IDisposable
 
     /// <param name="intel">Pool lists and learned pools; by default the bundled list plus <see cref="AnalysisOptions.PoolLists"/>
     /// (which throws <see cref="Protocols.Intel.IntelFormatException"/> on a bad line).</param>
-    public Analyzer(AnalysisOptions options, EveSink sink, MiningIntel? intel = null)
+    /// <param name="store">Where every packet is recorded (the reader thread appends, workers pin alerted flows), or null.</param>
+    public Analyzer(AnalysisOptions options, EveSink sink, MiningIntel? intel = null, Store.PacketStore? store = null)
     {
+        _store = store;
         _options = options;
         _sink = sink;
         _intel = intel ?? new MiningIntel(options.PoolLists);
@@ -99,7 +102,7 @@ public sealed class Analyzer : IDisposable
         Exception? workerFailure = null;
         for (int i = 0; i < workerCount; i++)
         {
-            var worker = workers[i] = new FlowWorker(i, _options, _sink, files, _intel, finalBarrier);
+            var worker = workers[i] = new FlowWorker(i, _options, _sink, files, _intel, finalBarrier, _store);
             if (inline)
                 continue;
             var input = inputs[i] = new BoundedQueue<PacketBatch>(BatchesPerWorker);
@@ -190,6 +193,7 @@ public sealed class Analyzer : IDisposable
         var result = new AnalysisResult
         {
             Drops = _drops,
+            Recorded = _store?.Stats,
             Decode = _stats,
             Flows = flows,
             Warnings = _warnings,
@@ -283,6 +287,12 @@ public sealed class Analyzer : IDisposable
                 stats.TruncatedBySnapLength++;
             bool decoded = PacketDecoder.TryDecode(header.LinkType, frame, ref packet, ref anomalies);
             bool hasFlow = decoded && packet.IsIP;
+            if (_store is not null)
+            {
+                // Every packet as captured (fragments too, keyed by their addresses), indexed by the flow key the events use.
+                FlowKey key = hasFlow ? FlowKey.From(in packet, out _) : default;
+                _store.Append(timestamp, header.OriginalLength, header.LinkType, read, in key, hasFlow);
+            }
             if (!decoded)
             {
                 stats.Invalid++;

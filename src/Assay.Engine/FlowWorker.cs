@@ -24,14 +24,15 @@ internal sealed class FlowWorker : IDisposable
 
     /// <param name="finalBarrier">Every worker waits here before ending its flows at the end of input, so that flows end
     /// only once all packets are processed (pools learned on one worker are known to all: same events for any worker count).</param>
-    public FlowWorker(int id, AnalysisOptions options, EveSink sink, Protocols.Http.FileStore? files, MiningIntel intel, Barrier? finalBarrier = null)
+    public FlowWorker(int id, AnalysisOptions options, EveSink sink, Protocols.Http.FileStore? files, MiningIntel intel, Barrier? finalBarrier = null,
+        Store.PacketStore? store = null)
     {
         _finalBarrier = finalBarrier;
         Id = id;
         _options = options;
         _table = new FlowTable(options.Timeouts, Math.Max(1, options.MaxFlows / Math.Max(1, options.Workers)));
         _eve = new EveFormatter(sink);
-        _app = new App.AppLayer(_eve, files, intel);
+        _app = new App.AppLayer(_eve, files, intel, store);
     }
 
     public int Id { get; }

@@ -37,6 +37,7 @@ internal sealed partial class AppLayer
     private const int MaxNonMiningMessages = 64;
 
     private readonly MiningIntel _intel;
+    private readonly Store.PacketStore? _store;
     private readonly List<MinerReport> _finished;
     private readonly byte[] _nameBuffer = new byte[DnsParser.MaxDnsNameLength];
 
@@ -215,7 +216,9 @@ internal sealed partial class AppLayer
         // The shape tells submits from job pushes by direction, so it needs to know the client: flows picked up mid-stream
         // (no SYN from the client) are not judged by shape.
         bool handshakeSeen = (flow.TcpFlagsToServer & TcpFlags.Syn) != 0;
-        ShapeVerdict shape = opaque && handshakeSeen ? ShapeClassifier.Evaluate(in app.Shape, flow.FirstTimestamp, flow.LastTimestamp) : default;
+        ShapeVerdict shape = opaque && handshakeSeen && ShapeClassifier.IsCandidate(in app.Shape, flow.FirstTimestamp, flow.LastTimestamp)
+            ? ShapeClassifier.Evaluate(in app.Shape, flow.FirstTimestamp, flow.LastTimestamp)
+            : default;
         // A fingerprint shared with common software (XMRig's is plain OpenSSL's) counts only without SNI, which XMRig
         // before 6.21 never sends and OpenSSL-based tools such as curl always do.
         bool fingerprint = app.Fingerprint is { } f && (!f.Shared || app.Tls is { ServerName: null or "" });
@@ -268,16 +271,17 @@ internal sealed partial class AppLayer
     {
         PoolIntel intel = _intel.Current;
         bool v6 = flow.IPVersion == 6;
-        string endpoint = Endpoint(flow.ServerAddress, flow.ServerPort, v6);
         if (intel.TryMatchEndpoint(flow.ServerAddress, flow.ServerPort, out IntelMatch match) || intel.TryMatchAddress(flow.ServerAddress, out match))
         {
             // An address entry names the pool only by its label.
+            string endpoint = Endpoint(flow.ServerAddress, flow.ServerPort, v6);
             app.Pool = new PoolEvidence(match.Label, "pool_list",
                 $"server {endpoint} is on the pool list as {match.Name}{(match.Label is null ? "" : " (" + match.Label + ")")}, {match.Source}", timestamp, packetNumber);
         }
         else if (_intel.Learned.TryGetEndpoint(flow.ServerAddress, flow.ServerPort, out LearnedPool learned)
             || _intel.Learned.TryGetAddress(flow.ServerAddress, out learned))
         {
+            string endpoint = Endpoint(flow.ServerAddress, flow.ServerPort, v6);
             app.Pool = new PoolEvidence(learned.Name, "pool_learned", $"server {endpoint} is a pool learned earlier: {learned.Name} ({learned.Reason})", timestamp, packetNumber);
         }
     }
@@ -377,6 +381,7 @@ internal sealed partial class AppLayer
             timestamp, number, flow.FlowId);
         MinerEveWriter.WriteAlert(_eve, in flow, timestamp, number, MinerSignature.PoolDnsLookup, evidence, clientIsSource: false);
         flow.Alerted = true;
+        _store?.Pin(in flow.Key, flow.FirstTimestamp, flow.LastTimestamp);
     }
 
     /// <summary>The flow ended: its verdict, and the final <c>miner</c> event if there is one.</summary>
@@ -397,6 +402,7 @@ internal sealed partial class AppLayer
         MinerEveWriter.WriteMiner(_eve, in flow, timestamp, report);
         app.ReportedChanges = app.Mining?.Changes ?? 0;
         flow.Alerted = true;
+        _store?.Pin(in flow.Key, flow.FirstTimestamp, flow.LastTimestamp);
         if (final)
             _finished.Add(report);
     }
@@ -490,6 +496,7 @@ internal sealed partial class AppLayer
         app.AlertsRaised |= bit;
         MinerEveWriter.WriteAlert(_eve, in flow, timestamp, packetNumber, signature, evidence);
         flow.Alerted = true;
+        _store?.Pin(in flow.Key, flow.FirstTimestamp, flow.LastTimestamp);
     }
 
     private static bool IsFlowEvidence(string kind) =>

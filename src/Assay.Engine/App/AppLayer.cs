@@ -55,9 +55,11 @@ internal sealed partial class AppLayer : IDisposable
 
     /// <param name="files">Where carved files are stored (shared by all workers; thread-safe), or null.</param>
     /// <param name="intel">Pool lists and learned pools (shared by all workers; thread-safe).</param>
-    public AppLayer(EveFormatter eve, FileStore? files, MiningIntel intel)
+    /// <param name="store">The packet store, to pin the packets of alerted flows (kept longer by retention), or null.</param>
+    public AppLayer(EveFormatter eve, FileStore? files, MiningIntel intel, Store.PacketStore? store = null)
     {
         _eve = eve;
+        _store = store;
         _intel = intel;
         _finished = [];
         // HTTP heads are parsed only as deep as reassembly delivers by default; bodies are carved further on request.

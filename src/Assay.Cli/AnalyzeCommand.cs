@@ -24,13 +24,18 @@ internal static class AnalyzeCommand
         var maxFlows = CommonOptions.MaxFlows();
         var storeFiles = CommonOptions.StoreFiles();
         var poolLists = CommonOptions.PoolLists();
+        var record = new RecordOptions();
         var command = new Command("analyze", "Analyze capture files: decode every layer, track flows, reassemble and parse DNS/TLS/HTTP, write EVE JSON to DIR/eve.json.")
         {
             files, dataDir, workers, json, noAnomalies, timeouts, maxFlows, storeFiles, poolLists,
         };
+        record.AddTo(command);
         command.SetAction(parse =>
         {
             var flowTimeouts = CommonOptions.ParseTimeouts(parse.GetValue(timeouts), out string? error);
+            if (error is not null)
+                return ExitCodes.Fail(ExitCodes.Usage, error);
+            Store.PacketStoreOptions? recording = record.Parse(parse, out error);
             if (error is not null)
                 return ExitCodes.Fail(ExitCodes.Usage, error);
             if (parse.GetValue(maxFlows) < 1)
@@ -43,6 +48,7 @@ internal static class AnalyzeCommand
                 MaxFlows = parse.GetValue(maxFlows),
                 FilesDirectory = parse.GetValue(storeFiles) ? Path.Combine(parse.GetValue(dataDir)!.FullName, DataLayout.FilesDirectory) : null,
                 PoolLists = [.. (parse.GetValue(poolLists) ?? []).Select(f => f.FullName)],
+                Record = recording,
             };
             return Run(parse.GetValue(files)!, parse.GetValue(dataDir)!, options, parse.GetValue(json));
         });
@@ -142,12 +148,30 @@ internal static class AnalyzeCommand
         };
         if (handleCtrlC)
             Console.CancelKeyPress += onCancel;
+        Store.PacketStore? store = null;
         try
         {
-            using var analyzer = new Analyzer(options, sink, intel);
-            AnalysisResult result = ProgressDisplay.Run(analyzer, source, showProgress, cancel.Token);
+            if (options.Record is not null)
+            {
+                store = Store.PacketStore.Open(dataDir.FullName, options.Record);
+                if (!store.Recovery.IsClean)
+                {
+                    Console.Error.WriteLine($"assay: packet store recovered after an unclean stop: {store.Recovery.Repaired.Count} segment(s) repaired, " +
+                                            $"{store.Recovery.IndexesRebuilt.Count} index(es) rebuilt, {store.Recovery.Discarded.Count} discarded");
+                }
+            }
+
+            AnalysisResult result;
+            using (var analyzer = new Analyzer(options, sink, intel, store))
+                result = ProgressDisplay.Run(analyzer, source, showProgress, cancel.Token);
             sink.Complete();
+            store?.Dispose();   // closes the open segment: index written, renamed
             return result;
+        }
+        catch (Store.StoreException e)
+        {
+            exitCode = ExitCodes.Fail(ExitCodes.OutputError, e.Message);
+            return null;
         }
         catch (IOException e)
         {
@@ -158,6 +182,7 @@ internal static class AnalyzeCommand
         {
             if (handleCtrlC)
                 Console.CancelKeyPress -= onCancel;
+            store?.Dispose();
             sink.Dispose();
         }
     }

@@ -5,5 +5,7 @@ var root = new RootCommand("Assay: network sensor and analyst console — full p
 root.Subcommands.Add(AnalyzeCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(FilesCommand.Create());
+root.Subcommands.Add(PcapCommand.Create());
+root.Subcommands.Add(FollowCommand.Create());
 root.Subcommands.Add(SenseCommand.Create());
 return root.Parse(args).Invoke();

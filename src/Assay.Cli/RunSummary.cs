@@ -84,6 +84,13 @@ internal sealed class RunSummary
             overview.AddRow("[bold]capture time[/]", $"{Time(d.FirstTimestamp)} .. {Time(d.LastTimestamp)} ({CaptureDuration:g})");
         overview.AddRow("[bold]flows[/]", $"{f.Flows:N0}: TCP {f.TcpFlows:N0}, UDP {f.UdpFlows:N0}, ICMP {f.IcmpFlows:N0}, other {f.OtherFlows:N0}");
         overview.AddRow("[bold]layers[/]", $"IPv4 {d.IPv4:N0}, IPv6 {d.IPv6:N0}, ARP {d.Arp:N0}, VLAN {d.Vlan:N0}, MPLS {d.Mpls:N0}, fragments {d.Fragments:N0} ({d.Reassembled:N0} datagrams reassembled), undecodable {d.Invalid:N0}");
+        if (_result.Recorded is Store.StoreStats recorded)
+        {
+            overview.AddRow("[bold]recorded[/]", $"{recorded.Packets:N0} packets ({FormatBytes(recorded.Bytes)}) into the packet store" +
+                (recorded.SegmentsEvicted > 0 ? $"; {recorded.SegmentsEvicted:N0} old segment(s) evicted" : "") +
+                (recorded.PacketsDropped > 0 ? $"; [red]{recorded.PacketsDropped:N0} packets not recorded[/] ({Markup.Escape(recorded.LastError ?? "")})" : ""));
+        }
+
         if (_result.Drops is Capture.CaptureDrops drops)
             overview.AddRow("[bold]capture[/]", $"{drops.Received:N0} received, {drops.KernelDropped:N0} dropped by the kernel, {drops.InterfaceDropped:N0} by the interface");
         overview.AddRow("[bold]events[/]", $"{_result.EventsWritten:N0} written to {Markup.Escape(_evePath)}");
@@ -231,6 +238,18 @@ internal sealed class RunSummary
         }
 
         json.WriteEndArray();
+        if (_result.Recorded is Store.StoreStats stored)
+        {
+            json.WriteStartObject("recorded");
+            json.WriteNumber("packets", stored.Packets);
+            json.WriteNumber("bytes", stored.Bytes);
+            json.WriteNumber("segments_evicted", stored.SegmentsEvicted);
+            json.WriteNumber("packets_dropped", stored.PacketsDropped);
+            if (stored.LastError is not null)
+                json.WriteString("last_error", stored.LastError);
+            json.WriteEndObject();
+        }
+
         if (_result.Drops is Capture.CaptureDrops captureDrops)
         {
             json.WriteStartObject("capture");

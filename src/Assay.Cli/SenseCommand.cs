@@ -46,13 +46,18 @@ internal static class SenseCommand
         var maxFlows = CommonOptions.MaxFlows();
         var storeFiles = CommonOptions.StoreFiles();
         var poolLists = CommonOptions.PoolLists();
+        var record = new RecordOptions();
         var command = new Command("sense", "Capture live from network interfaces (libpcap) and analyze as 'analyze' does, until SIGINT or SIGTERM; EVE JSON goes to DIR/eve.json.")
         {
             interfaces, dataDir, filter, noPromisc, bufferSize, workers, json, noAnomalies, timeouts, maxFlows, storeFiles, poolLists,
         };
+        record.AddTo(command);
         command.SetAction(parse =>
         {
             var flowTimeouts = CommonOptions.ParseTimeouts(parse.GetValue(timeouts), out string? error);
+            if (error is not null)
+                return ExitCodes.Fail(ExitCodes.Usage, error);
+            Store.PacketStoreOptions? recording = record.Parse(parse, out error);
             if (error is not null)
                 return ExitCodes.Fail(ExitCodes.Usage, error);
             if (parse.GetValue(maxFlows) < 1)
@@ -68,6 +73,7 @@ internal static class SenseCommand
                 MaxFlows = parse.GetValue(maxFlows),
                 FilesDirectory = parse.GetValue(storeFiles) ? Path.Combine(parse.GetValue(dataDir)!.FullName, DataLayout.FilesDirectory) : null,
                 PoolLists = [.. (parse.GetValue(poolLists) ?? []).Select(f => f.FullName)],
+                Record = recording,
             };
             var capture = new LiveCaptureOptions
             {

@@ -19,6 +19,7 @@ public class EveSchemaTests(ITestOutputHelper output)
         "zeek/Traces/tls/client-certificate.pcap",
         "lab/coinhive-proxy-ws8892-stratum3333.pcap",
         "lab/devlab-xmrig-socks5.pcap",
+        "lab/devlab-incident-phpunit.pcap",
         "mining/zeek-cryptomining/testing/Traces/bitcoin-mining.pcap",
     };
 
@@ -46,6 +47,16 @@ public class EveSchemaTests(ITestOutputHelper output)
         {
             problems.Add($"{path}: {value.ValueKind} where the schema says {type.GetString()}");
             return;
+        }
+
+        if (value.ValueKind == JsonValueKind.Object)
+        {
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (JsonProperty property in value.EnumerateObject())
+            {
+                if (!seen.Add(property.Name))
+                    problems.Add($"{path}.{property.Name}: written twice");
+            }
         }
 
         if (value.ValueKind == JsonValueKind.Object && schema.TryGetProperty("properties", out JsonElement properties))

@@ -61,7 +61,6 @@ public sealed class HttpEveWriter
         json.WriteStartObject("http"u8);
         WriteFields(json, transaction);
         json.WriteEndObject();
-        json.WriteString("app_proto"u8, "http"u8);
 
         json.WriteStartObject("fileinfo"u8);
         ReadOnlySpan<byte> name = transaction.FileName(file.ToServer);

@@ -58,6 +58,9 @@ public sealed class HttpEveWriter
         json.WriteNumber("flow_id"u8, flow.FlowId);
         eve.WriteFlowTuple(in flow, file.ToServer);
         json.WriteNumber("tx_id"u8, transaction.Id);
+        if (flow.AppProtocol == (byte)Protocols.AppProtocol.None)
+            json.WriteString("app_proto"u8, "http"u8);   // the tuple writes it once the flow's protocol is known
+        json.WriteString("direction"u8, file.ToServer ? "to_server"u8 : "to_client"u8);
         json.WriteStartObject("http"u8);
         WriteFields(json, transaction);
         json.WriteEndObject();

@@ -78,32 +78,9 @@ public static class MinerEveWriter
     /// <summary>An <c>alert</c> event for one kind of mining evidence on a flow.</summary>
     /// <param name="clientIsSource">As <see cref="EveFormatter.WriteFlowTuple"/>: false puts the server first (a DNS answer).</param>
     public static void WriteAlert(EveFormatter eve, in FlowRecord flow, long timestamp, long packetNumber, MinerSignature signature,
-        MinerEvidence evidence, bool clientIsSource = true)
-    {
-        Utf8JsonWriter json = eve.BeginEvent(timestamp, "alert"u8);
-        json.WriteNumber("flow_id"u8, flow.FlowId);
-        if (packetNumber > 0)
-            json.WriteNumber("pcap_cnt"u8, packetNumber);
-        eve.WriteFlowTuple(in flow, clientIsSource);
-        json.WriteStartObject("alert"u8);
-        json.WriteString("action"u8, "allowed"u8);
-        json.WriteNumber("gid"u8, 1);
-        json.WriteNumber("signature_id"u8, (int)signature);
-        json.WriteNumber("rev"u8, 1);
-        json.WriteString("signature"u8, MinerSignatures.Message(signature));
-        json.WriteString("category"u8, MinerSignatures.Category);
-        json.WriteNumber("severity"u8, MinerSignatures.Severity(signature));
-        json.WriteStartObject("metadata"u8);
-        json.WriteStartArray("evidence"u8);
-        json.WriteStringValue(evidence.Sentence);
-        json.WriteEndArray();
-        json.WriteStartArray("evidence_kind"u8);
-        json.WriteStringValue(evidence.Kind);
-        json.WriteEndArray();
-        json.WriteEndObject();
-        json.WriteEndObject();
-        eve.EndEvent();
-    }
+        MinerEvidence evidence, bool clientIsSource = true) =>
+        AlertEveWriter.Write(eve, in flow, timestamp, packetNumber, (int)signature, MinerSignatures.Message(signature), MinerSignatures.Category,
+            MinerSignatures.Severity(signature), [new("evidence", evidence.Sentence), new("evidence_kind", evidence.Kind)], clientIsSource);
 
     public static string ConfidenceName(MinerConfidence confidence) => confidence switch
     {

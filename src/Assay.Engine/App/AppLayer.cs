@@ -503,6 +503,7 @@ internal sealed partial class AppLayer : IDisposable
             _reassembler.Close(ref app.ToClient, TcpStreamEnd.Closed, ref toClient);
             var httpSink = new HttpSink(this, app);
             app.Http.Close(ref httpSink);
+            flow.Alerted |= _current.Alerted;
         }
 
         _current = flow;
@@ -590,6 +591,7 @@ internal sealed partial class AppLayer : IDisposable
         public void OnTransaction(HttpTransaction transaction)
         {
             layer._httpWriter.WriteTransaction(layer._eve, in layer._current, layer._now, transaction);
+            layer.CheckIntrusion(app, transaction);
             layer.CheckHttp(app, transaction);
             if ((transaction.Flags & HttpTransactionFlags.Tunnel) != 0 && transaction.StatusCode == 101)
                 StartWebSocket(app, transaction);
@@ -598,6 +600,7 @@ internal sealed partial class AppLayer : IDisposable
         public void OnFile(HttpTransaction transaction, HttpFile file)
         {
             layer._httpWriter.WriteFile(layer._eve, in layer._current, layer._now, transaction, file);
+            KeepRequestBody(app, file);
             layer.OnHttpFile(app, file);
         }
 

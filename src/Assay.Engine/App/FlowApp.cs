@@ -46,6 +46,10 @@ internal sealed class FlowApp
     /// <summary>The JSON texts of this flow are not mining (enough of them were read): stop parsing them.</summary>
     public bool MiningGivenUp;
 
+    /// <summary>The first bytes of the last request body, kept until its transaction is inspected for exploits.</summary>
+    public byte[]? RequestBodyHead;
+    public int RequestBodyHeadLength;
+
     /// <summary>Per direction: the rest of an overlong JSON line is being skipped up to its newline.</summary>
     public bool SkippingLineToServer;
     public bool SkippingLineToClient;
@@ -107,6 +111,7 @@ internal sealed class FlowApp
         Http = null;
         Mining?.Reset();
         MiningGivenUp = false;
+        RequestBodyHeadLength = 0;
         SkippingLineToServer = false;
         SkippingLineToClient = false;
         Shape.Reset();

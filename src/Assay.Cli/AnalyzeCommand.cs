@@ -46,7 +46,7 @@ internal static class AnalyzeCommand
                 AnomalyEvents = !parse.GetValue(noAnomalies),
                 Timeouts = flowTimeouts,
                 MaxFlows = parse.GetValue(maxFlows),
-                FilesDirectory = parse.GetValue(storeFiles) ? Path.Combine(parse.GetValue(dataDir)!.FullName, DataLayout.FilesDirectory) : null,
+                FilesDirectory = parse.GetValue(storeFiles) || recording is not null ? Path.Combine(parse.GetValue(dataDir)!.FullName, DataLayout.FilesDirectory) : null,
                 PoolLists = [.. (parse.GetValue(poolLists) ?? []).Select(f => f.FullName)],
                 Record = recording,
             };

@@ -39,7 +39,13 @@ internal static class DemoCommand
 
     private static int Run(FileInfo? capture, DirectoryInfo dataDir, int workers, bool json, long seed)
     {
-        var options = new AnalysisOptions { Workers = workers };
+        // The demo records its packets and files like a sensor, so that assay pcap/follow/files/story work on it.
+        var options = new AnalysisOptions
+        {
+            Workers = workers,
+            Record = new Store.PacketStoreOptions(),
+            FilesDirectory = Path.Combine(dataDir.FullName, DataLayout.FilesDirectory),
+        };
         if (capture is not null)
             return AnalyzeCommand.Run([capture], dataDir, options, json);
 
@@ -47,6 +53,10 @@ internal static class DemoCommand
         try
         {
             Directory.CreateDirectory(dataDir.FullName);
+            // A fresh demo: the packets of an earlier demo run would be recorded twice.
+            string packets = Path.Combine(dataDir.FullName, DataLayout.PacketsDirectory);
+            if (Directory.Exists(packets))
+                Directory.Delete(packets, recursive: true);
             ScenarioSummary summary = DemoScenario.Write(path, new DemoOptions { Seed = seed });
             if (!json)
             {

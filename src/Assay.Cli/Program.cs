@@ -7,5 +7,6 @@ root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(FilesCommand.Create());
 root.Subcommands.Add(PcapCommand.Create());
 root.Subcommands.Add(FollowCommand.Create());
+root.Subcommands.Add(StoryCommand.Create());
 root.Subcommands.Add(SenseCommand.Create());
 return root.Parse(args).Invoke();

@@ -8,7 +8,8 @@ namespace Assay.Tests.Oracles;
 /// The corpus sweep: every capture in ../shared/corpus (PROVENANCE.tsv lists ~3,200, many malformed) goes through the
 /// whole pipeline with no crash and no hang; each ends in a named outcome, and the counts per outcome are printed. It is
 /// also the mining false-positive check: outside the mining captures (mining/, nDPI's mining.pcapng) no capture may give a
-/// <c>miner</c> event or a mining alert.
+/// <c>miner</c> event or a mining alert; and the exploit false-positive check: only the corpus's web-attack captures may
+/// give exploit alerts (9100100–9100199).
 /// </summary>
 [Trait("Category", "CorpusSweep")]
 public class CorpusSweepTests(ITestOutputHelper output)
@@ -34,6 +35,7 @@ public class CorpusSweepTests(ITestOutputHelper output)
         long packets = 0;
         int benign = 0, mining = 0, miningCaught = 0;
         var falsePositives = new List<string>();
+        var exploitCaptures = new SortedDictionary<string, int>(StringComparer.Ordinal);
         foreach (string relative in captures)
         {
             string path = Corpus.Path(relative);
@@ -51,7 +53,11 @@ public class CorpusSweepTests(ITestOutputHelper output)
                     var run = await task;
                     var result = run.Result;
                     packets += result.Decode.Packets;
-                    int miners = run.OfType("miner").Count() + run.OfType("alert").Count();
+                    int miningAlerts = run.OfType("alert").Count(a => a.GetProperty("alert").GetProperty("signature_id").GetInt32() is >= 9_100_000 and < 9_100_100);
+                    int exploitAlerts = run.OfType("alert").Count(a => a.GetProperty("alert").GetProperty("signature_id").GetInt32() is >= 9_100_100 and < 9_100_200);
+                    if (exploitAlerts > 0)
+                        exploitCaptures[relative] = exploitAlerts;
+                    int miners = run.OfType("miner").Count() + miningAlerts;
                     if (IsMiningCapture(relative))
                     {
                         mining++;
@@ -61,7 +67,7 @@ public class CorpusSweepTests(ITestOutputHelper output)
                     {
                         benign++;
                         if (miners > 0)
-                            falsePositives.Add($"{relative}: {run.OfType("miner").Count()} miner events, {run.OfType("alert").Count()} alerts");
+                            falsePositives.Add($"{relative}: {run.OfType("miner").Count()} miner events, {miningAlerts} mining alerts");
                     }
 
                     outcome = result.Warnings.Count == 0 ? "ok" : Classify(result.Warnings[0].Message);
@@ -90,9 +96,21 @@ public class CorpusSweepTests(ITestOutputHelper output)
         output.WriteLine($"mining: {miningCaught}/{mining} mining captures gave miner events or alerts; {falsePositives.Count}/{benign} other captures did (must be 0)");
         foreach (string falsePositive in falsePositives)
             output.WriteLine("FALSE POSITIVE " + falsePositive);
+        string[] unexpectedExploits = [.. exploitCaptures.Keys.Where(c => !s_webAttackCaptures.Contains(c))];
+        output.WriteLine($"exploit alerts: {string.Join(", ", exploitCaptures.Select(c => $"{c.Key} {c.Value}"))}; " +
+                         $"{unexpectedExploits.Length} other captures with exploit alerts (must be 0)");
         Assert.Empty(failures);
         Assert.Empty(falsePositives);
+        Assert.Empty(unexpectedExploits);
     }
+
+    /// <summary>Captures of real web attacks (a Nikto RCE scan, a Log4Shell exploit, an ASP web-shell upload).</summary>
+    private static readonly HashSet<string> s_webAttackCaptures = new(StringComparer.Ordinal)
+    {
+        "ndpi/default/pcap/WebattackRCE.pcap",
+        "ndpi/default/pcap/log4j-webapp-exploit.pcap",
+        "arkime/tests/pcap/http-tcp-seq-issue.pcap",
+    };
 
     private static bool IsMiningCapture(string relative) =>
         relative.StartsWith("mining/", StringComparison.Ordinal) || relative == "ndpi/default/pcap/mining.pcapng";

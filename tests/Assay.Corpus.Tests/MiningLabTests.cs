@@ -127,7 +127,7 @@ public partial class MiningLabTests(ITestOutputHelper output)
             return;
         var run = EngineHarness.Analyze(Corpus.Path("lab/devlab-benign-jsonlines.pcap"));
         int miners = run.OfType("miner").Count();
-        int alerts = run.OfType("alert").Count();
+        int alerts = run.OfType("alert").Count();   // no alert of any kind: no mining, no exploit, no tool download
         output.WriteLine($"devlab-benign-jsonlines.pcap: {run.OfType("flow").Count()} flows, {miners} miner events, {alerts} alerts");
         Assert.Equal(0, miners);
         Assert.Equal(0, alerts);

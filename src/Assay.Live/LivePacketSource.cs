@@ -22,8 +22,12 @@ public sealed unsafe class LivePacketSource : IPacketSource, ICaptureStatistics
     /// <summary>How often the reader refreshes the counters <see cref="ReadDrops"/> returns.</summary>
     private const long StatsRefreshMillis = 250;
 
-    /// <summary>Longest time spent reading what the ring holds after <see cref="Stop"/>.</summary>
-    private const long DrainMillis = 500;
+    /// <summary>
+    /// Longest time spent reading what the ring holds after <see cref="Stop"/>, 5 s: a full 64 MiB ring is analyzed in
+    /// well under a second on an idle machine, but a busy one (or the packet store's writes) can need several; only a
+    /// flood that never lets the ring empty runs into the limit, and what it leaves is in the received/analyzed counts.
+    /// </summary>
+    private const long DrainMillis = 5_000;
 
     private const int PcapNextPacket = 1;
     private const int PcapNextTimeout = 0;
@@ -289,7 +293,7 @@ public sealed unsafe class LivePacketSource : IPacketSource, ICaptureStatistics
 
     /// <summary>
     /// Makes the reader's <see cref="TryReadPacket"/> return <see cref="ReadStatus.EndOfInput"/> promptly: what the kernel ring
-    /// already holds is still read (for at most half a second), then the capture ends. Safe from any thread, a signal handler's included, and more than once.
+    /// already holds is still read (for at most 5 seconds), then the capture ends. Safe from any thread, a signal handler's included, and more than once.
     /// </summary>
     public void Stop()
     {

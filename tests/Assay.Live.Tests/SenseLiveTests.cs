@@ -9,10 +9,11 @@ namespace Assay.Tests.Live;
 /// <c>assay sense</c> on one end of a veth pair between two namespaces made for the test, with real traffic across (curl
 /// to a Python HTTP server, a DNS query and answer, 50 UDP echoes, a 20 MiB TCP stream), stopped with SIGINT.
 /// </summary>
-public sealed class SenseLiveTests(ITestOutputHelper output) : IDisposable
+public sealed partial class SenseLiveTests(ITestOutputHelper output) : IDisposable
 {
     private const int StreamBytes = 20 * 1024 * 1024;
     private const int Echoes = 50;
+    private const string StreamSegmentSize = "4M";
 
     private readonly string _dir = Directory.CreateTempSubdirectory("assay-live-").FullName;
 
@@ -48,9 +49,13 @@ public sealed class SenseLiveTests(ITestOutputHelper output) : IDisposable
         server.serve_forever()
         """;
 
-    /// <summary>Sensor side: the DNS query, the UDP echoes from port 40001, the TCP stream; prints the bytes the sink counted.</summary>
+    /// <summary>
+    /// Sensor side: the DNS query, the UDP echoes from port 40001, the TCP stream (seeded pseudo-random bytes, so a
+    /// reordered or repeated chunk changes the hash); prints the bytes the sink counted, the SHA-256 of the bytes sent and
+    /// the stream's client port.
+    /// </summary>
     private const string ClientScript = """
-        import socket, struct, sys
+        import hashlib, random, socket, struct, sys
         addr, size, echoes = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
         q = struct.pack('>HHHHHH', 0x1234, 0x0100, 1, 0, 0, 0) + b'\x05assay\x04test\x00\x00\x01\x00\x01'
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(5); s.sendto(q, (addr, 53))
@@ -58,10 +63,12 @@ public sealed class SenseLiveTests(ITestOutputHelper output) : IDisposable
         u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(('', 40001)); u.settimeout(5)
         for i in range(echoes):
             u.sendto(b'e' * 100, (addr, 9001)); u.recvfrom(2048)
-        t = socket.create_connection((addr, 9000)); chunk = b'a' * 65536; sent = 0
+        data = random.Random(20).randbytes(size); view = memoryview(data)
+        t = socket.create_connection((addr, 9000)); sent = 0
         while sent < size:
-            t.sendall(chunk[:size - sent]); sent += min(len(chunk), size - sent)
-        t.shutdown(socket.SHUT_WR); print(int(t.recv(100)), flush=True)
+            t.sendall(view[sent:sent + 65536]); sent += min(65536, size - sent)
+        t.shutdown(socket.SHUT_WR); port = t.getsockname()[1]
+        print(int(t.recv(100)), hashlib.sha256(data).hexdigest(), port, flush=True)
         """;
 
     /// <summary>
@@ -91,14 +98,17 @@ public sealed class SenseLiveTests(ITestOutputHelper output) : IDisposable
         string data = Path.Combine(_dir, "data");
 
         using Netns.Background server = Netns.Start(pair.Peer, "python3", serverScript, pair.PeerAddress, www);
-        using Netns.Background sensor = StartSensor(pair, data, "--workers", "2");
+        // 4 MiB segments: the 20 MiB stream spans several, so the flow query has to join them.
+        using Netns.Background sensor = StartSensor(pair, data, "--workers", "2", "--segment-size", StreamSegmentSize);
         server.WaitFor("ready", TimeSpan.FromSeconds(10));
         sensor.WaitFor("capturing on", TimeSpan.FromSeconds(20));
 
         string code = Netns.RunIn(pair.Sensor, "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", $"http://{pair.PeerAddress}:8080/index.html");
         Assert.Equal("200", code);
-        string counted = Netns.RunIn(pair.Sensor, "python3", clientScript, pair.PeerAddress, StreamBytes.ToString(), Echoes.ToString()).Trim();
-        Assert.Equal(StreamBytes.ToString(), counted);
+        string[] client = Netns.RunIn(pair.Sensor, "python3", clientScript, pair.PeerAddress, StreamBytes.ToString(), Echoes.ToString()).Split();
+        Assert.Equal(StreamBytes.ToString(), client[0]);
+        string sentSha256 = client[1];
+        int streamPort = int.Parse(client[2], System.Globalization.CultureInfo.InvariantCulture);
 
         Thread.Sleep(300);   // the last packets reach the ring and are read
         var clock = Stopwatch.StartNew();
@@ -124,7 +134,9 @@ public sealed class SenseLiveTests(ITestOutputHelper output) : IDisposable
             f.GetProperty("proto").GetString() == proto && f.GetProperty("src_ip").GetString() == pair.SensorAddress
             && f.GetProperty("dest_ip").GetString() == pair.PeerAddress && f.GetProperty("dest_port").GetInt32() == destPort);
 
-        JsonElement stream = Flow("TCP", 9000).GetProperty("flow");
+        JsonElement streamEvent = Flow("TCP", 9000);
+        Assert.Equal(streamPort, streamEvent.GetProperty("src_port").GetInt32());
+        JsonElement stream = streamEvent.GetProperty("flow");
         output.WriteLine($"TCP stream flow: {stream}");
         Assert.True(stream.GetProperty("bytes_toserver").GetInt64() > StreamBytes, "every byte of the 20 MiB stream was seen");
 
@@ -146,6 +158,8 @@ public sealed class SenseLiveTests(ITestOutputHelper output) : IDisposable
         Assert.Equal("/index.html", http.GetProperty("url").GetString());
         Assert.Equal(200, http.GetProperty("status").GetInt32());
         output.WriteLine($"{events.Count} events: {flows.Count} flows, {dns.Count} dns, 1 http");
+
+        CheckRecordedStream(pair, data, root, streamEvent, streamPort, sentSha256);
     }
 
     [Fact]

@@ -98,6 +98,45 @@ internal static class StoreCheck
         return records;
     }
 
+    /// <summary>
+    /// Waits until the pcap bytes in a live store (closed and open segments) have not grown for 1 s (the writer flushes
+    /// at least every 500 ms), or the timeout. Returns how long it waited.
+    /// </summary>
+    public static TimeSpan WaitUntilSettled(string packetsDir, TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        long last = -1;
+        TimeSpan lastChange = TimeSpan.Zero;
+        while (clock.Elapsed < timeout)
+        {
+            long total = 0;
+            foreach (FileInfo file in new DirectoryInfo(packetsDir).EnumerateFiles("*.pcap", new EnumerationOptions { AttributesToSkip = 0 }))
+            {
+                try
+                {
+                    total += file.Length;
+                }
+                catch (FileNotFoundException)
+                {
+                    // Renamed while listing: counted again next time.
+                }
+            }
+
+            if (total != last)
+            {
+                (last, lastChange) = (total, clock.Elapsed);
+            }
+            else if (total > 0 && clock.Elapsed - lastChange >= TimeSpan.FromSeconds(1))
+            {
+                return lastChange;
+            }
+
+            Thread.Sleep(100);
+        }
+
+        return clock.Elapsed;
+    }
+
     /// <summary>Index header fields (docs/DESIGN.md "Index byte layout"): packet count at 32, pcap bytes covered at 40.</summary>
     public static (long Packets, long Covered) IndexHeader(string idx)
     {

@@ -39,6 +39,7 @@ public sealed unsafe class LivePacketSource : IPacketSource, ICaptureStatistics
     private readonly int _interfaceId;
     private volatile bool _stopping;
     private bool _draining;
+    private bool _breakSeen;
     private long _drainDeadline;
     private bool _ended;
     private bool _disposed;
@@ -241,6 +242,14 @@ public sealed unsafe class LivePacketSource : IPacketSource, ICaptureStatistics
                     break;
                 }
 
+                continue;
+            }
+
+            if (result == PcapErrorBreak && !_breakSeen)
+            {
+                // Stop's pcap_breakloop woke a read that was not waiting (the reader was busy): the ring still holds what
+                // was captured before the stop. libpcap clears the flag after this one return: drain on.
+                _breakSeen = true;
                 continue;
             }
 

@@ -158,6 +158,10 @@ internal static class AnalyzeCommand
                 {
                     Console.Error.WriteLine($"assay: packet store recovered after an unclean stop: {store.Recovery.Repaired.Count} segment(s) repaired, " +
                                             $"{store.Recovery.IndexesRebuilt.Count} index(es) rebuilt, {store.Recovery.Discarded.Count} discarded");
+                    foreach (Store.RepairedSegment repaired in store.Recovery.Repaired)
+                        Console.Error.WriteLine($"assay:   {repaired.Segment}: {repaired.PacketsKept:N0} packets kept, {repaired.BytesTruncated:N0} bytes of a cut packet removed");
+                    foreach (string discarded in store.Recovery.Discarded)
+                        Console.Error.WriteLine($"assay:   {discarded}: discarded");
                 }
             }
 

@@ -39,13 +39,14 @@ cat "$pcap" > /dev/null
 declare -A cmds=(
   [tcpdump]="tcpdump -nr $pcap -w /dev/null"
   [ndpiReader]="ndpiReader -i $pcap -v 0 > $work/ndpi.out"
-  [assay]="$assay analyze $pcap -d $work/assay-out --json > $work/assay.json"
-  [assay-1worker]="$assay analyze $pcap -d $work/assay-out1 --workers 1 --json > $work/assay1.json"
+  [assay]="$assay analyze $pcap -d $work/assay-out --no-record --json > $work/assay.json"
+  [assay-1worker]="$assay analyze $pcap -d $work/assay-out1 --workers 1 --no-record --json > $work/assay1.json"
+  [assay-recording]="rm -rf $work/assay-rec && $assay analyze $pcap -d $work/assay-rec --workers 1 --json > $work/assayr.json"
 )
-order=(tcpdump ndpiReader assay assay-1worker)
+order=(tcpdump ndpiReader assay assay-1worker assay-recording)
 if [ -n "$r2r" ]; then
-  cmds[assay-r2r]="$r2r analyze $pcap -d $work/assay-out2 --json > $work/assay2.json"
-  cmds[assay-r2r-1w]="$r2r analyze $pcap -d $work/assay-out3 --workers 1 --json > $work/assay3.json"
+  cmds[assay-r2r]="$r2r analyze $pcap -d $work/assay-out2 --no-record --json > $work/assay2.json"
+  cmds[assay-r2r-1w]="$r2r analyze $pcap -d $work/assay-out3 --workers 1 --no-record --json > $work/assay3.json"
   order+=(assay-r2r assay-r2r-1w)
 fi
 declare -A cpu wall

@@ -16,41 +16,18 @@ internal static class AnalyzeCommand
             Description = "Capture files (pcap, pcapng, optionally gzip-compressed). Several files are read in timestamp order as one stream.",
             Arity = ArgumentArity.OneOrMore,
         };
-        var dataDir = CommonOptions.DataDirectory(required: true);
-        var workers = CommonOptions.Workers();
-        var json = CommonOptions.Json();
-        var noAnomalies = CommonOptions.NoAnomalyEvents();
-        var timeouts = CommonOptions.Timeouts();
-        var maxFlows = CommonOptions.MaxFlows();
-        var storeFiles = CommonOptions.StoreFiles();
-        var poolLists = CommonOptions.PoolLists();
-        var record = new RecordOptions();
+        var pipeline = new PipelineOptions();
         var command = new Command("analyze", "Analyze capture files: decode every layer, track flows, reassemble and parse DNS/TLS/HTTP, write EVE JSON to DIR/eve.json.")
         {
-            files, dataDir, workers, json, noAnomalies, timeouts, maxFlows, storeFiles, poolLists,
+            files,
         };
-        record.AddTo(command);
+        pipeline.AddTo(command);
         command.SetAction(parse =>
         {
-            var flowTimeouts = CommonOptions.ParseTimeouts(parse.GetValue(timeouts), out string? error);
-            if (error is not null)
-                return ExitCodes.Fail(ExitCodes.Usage, error);
-            Store.PacketStoreOptions? recording = record.Parse(parse, out error);
-            if (error is not null)
-                return ExitCodes.Fail(ExitCodes.Usage, error);
-            if (parse.GetValue(maxFlows) < 1)
-                return ExitCodes.Fail(ExitCodes.Usage, $"--max-flows must be at least 1 (got {parse.GetValue(maxFlows)})");
-            var options = new AnalysisOptions
-            {
-                Workers = parse.GetValue(workers),
-                AnomalyEvents = !parse.GetValue(noAnomalies),
-                Timeouts = flowTimeouts,
-                MaxFlows = parse.GetValue(maxFlows),
-                FilesDirectory = parse.GetValue(storeFiles) || recording is not null ? Path.Combine(parse.GetValue(dataDir)!.FullName, DataLayout.FilesDirectory) : null,
-                PoolLists = [.. (parse.GetValue(poolLists) ?? []).Select(f => f.FullName)],
-                Record = recording,
-            };
-            return Run(parse.GetValue(files)!, parse.GetValue(dataDir)!, options, parse.GetValue(json));
+            AnalysisOptions? options = pipeline.Parse(parse, out string? error);
+            if (options is null)
+                return ExitCodes.Fail(ExitCodes.Usage, error!);
+            return Run(parse.GetValue(files)!, parse.GetValue(pipeline.DataDirectory)!, options, parse.GetValue(pipeline.Json));
         });
         return command;
     }

@@ -25,7 +25,6 @@ internal static class SenseCommand
             Required = true,
             AllowMultipleArgumentsPerToken = false,
         };
-        var dataDir = CommonOptions.DataDirectory(required: true);
         var filter = new Option<string?>("--filter", "-f")
         {
             Description = "BPF capture filter (pcap-filter(7) syntax, as tcpdump takes it).",
@@ -39,49 +38,27 @@ internal static class SenseCommand
             Description = "Kernel capture buffer per interface, in MiB.",
             DefaultValueFactory = _ => LiveCaptureOptions.DefaultBufferBytes >> 20,
         };
-        var workers = CommonOptions.Workers();
-        var json = CommonOptions.Json();
-        var noAnomalies = CommonOptions.NoAnomalyEvents();
-        var timeouts = CommonOptions.Timeouts();
-        var maxFlows = CommonOptions.MaxFlows();
-        var storeFiles = CommonOptions.StoreFiles();
-        var poolLists = CommonOptions.PoolLists();
-        var record = new RecordOptions();
+        var pipeline = new PipelineOptions();
         var command = new Command("sense", "Capture live from network interfaces (libpcap) and analyze as 'analyze' does, until SIGINT or SIGTERM; EVE JSON goes to DIR/eve.json.")
         {
-            interfaces, dataDir, filter, noPromisc, bufferSize, workers, json, noAnomalies, timeouts, maxFlows, storeFiles, poolLists,
+            interfaces, filter, noPromisc, bufferSize,
         };
-        record.AddTo(command);
+        pipeline.AddTo(command);
         command.SetAction(parse =>
         {
-            var flowTimeouts = CommonOptions.ParseTimeouts(parse.GetValue(timeouts), out string? error);
-            if (error is not null)
-                return ExitCodes.Fail(ExitCodes.Usage, error);
-            Store.PacketStoreOptions? recording = record.Parse(parse, out error);
-            if (error is not null)
-                return ExitCodes.Fail(ExitCodes.Usage, error);
-            if (parse.GetValue(maxFlows) < 1)
-                return ExitCodes.Fail(ExitCodes.Usage, $"--max-flows must be at least 1 (got {parse.GetValue(maxFlows)})");
+            AnalysisOptions? options = pipeline.Parse(parse, out string? error);
+            if (options is null)
+                return ExitCodes.Fail(ExitCodes.Usage, error!);
             int bufferMiB = parse.GetValue(bufferSize);
             if (bufferMiB is < 1 or > 2047)
                 return ExitCodes.Fail(ExitCodes.Usage, $"--buffer-size must be between 1 and 2047 MiB (got {bufferMiB})");
-            var options = new AnalysisOptions
-            {
-                Workers = parse.GetValue(workers),
-                AnomalyEvents = !parse.GetValue(noAnomalies),
-                Timeouts = flowTimeouts,
-                MaxFlows = parse.GetValue(maxFlows),
-                FilesDirectory = parse.GetValue(storeFiles) || recording is not null ? Path.Combine(parse.GetValue(dataDir)!.FullName, DataLayout.FilesDirectory) : null,
-                PoolLists = [.. (parse.GetValue(poolLists) ?? []).Select(f => f.FullName)],
-                Record = recording,
-            };
             var capture = new LiveCaptureOptions
             {
                 Filter = parse.GetValue(filter),
                 Promiscuous = !parse.GetValue(noPromisc),
                 BufferBytes = bufferMiB << 20,
             };
-            return Run(parse.GetValue(interfaces)!, capture, parse.GetValue(dataDir)!, options, parse.GetValue(json));
+            return Run(parse.GetValue(interfaces)!, capture, parse.GetValue(pipeline.DataDirectory)!, options, parse.GetValue(pipeline.Json));
         });
         return command;
     }

@@ -112,9 +112,12 @@ public sealed class PoolIntelMatchingTests : IDisposable
         byte[] miss = "www.example-benign-site.co.uk."u8.ToArray();
         byte[] hit = "xmr-eu1.nanopool.org"u8.ToArray();
         UInt128 google = V4("8.8.8.8");
-        _intel.TryMatchDomain(miss, out _);
-        _intel.TryMatchDomain(hit, out _);
-        _intel.TryMatchAddress(google, out _);
+        global::Assay.Tests.Allocations.WarmUp(() =>
+        {
+            _intel.TryMatchDomain(miss, out _);
+            _intel.TryMatchDomain(hit, out _);
+            _intel.TryMatchAddress(google, out _);
+        });
         long before = GC.GetAllocatedBytesForCurrentThread();
         int hits = 0;
         for (int i = 0; i < 10_000; i++)

@@ -17,7 +17,7 @@ internal static class AnalyzeCommand
             Arity = ArgumentArity.OneOrMore,
         };
         var pipeline = new PipelineOptions();
-        var command = new Command("analyze", "Analyze capture files: decode every layer, track flows, reassemble and parse DNS/TLS/HTTP, write EVE JSON to DIR/eve.json.")
+        var command = new Command("analyze", "Analyze capture files: decode, track flows, parse DNS/TLS/HTTP and mining protocols, detect miners and exploits, write EVE JSON to DIR/eve.json and record the packets into DIR/packets.")
         {
             files,
         };

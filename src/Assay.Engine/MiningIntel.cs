@@ -42,17 +42,25 @@ public sealed class ResolvedNames
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<UInt128, string> _names = new();
 
+    // ConcurrentDictionary.Count takes every lock: the size is tracked here instead (approximately, which is all the cap needs).
+    private int _count;
+
     /// <summary>Records <paramref name="name"/> (ASCII) for <paramref name="address"/>; allocates only when the name changed.</summary>
     public void Set(UInt128 address, ReadOnlySpan<byte> name)
     {
-        if (_names.TryGetValue(address, out string? known) && System.Text.Ascii.Equals(name, known))
+        bool known = _names.TryGetValue(address, out string? current);
+        if (known && System.Text.Ascii.Equals(name, current))
             return;
-        if (_names.Count >= MaxEntries)
+        if (!known && Interlocked.Increment(ref _count) > MaxEntries)
+        {
             _names.Clear();
+            Interlocked.Exchange(ref _count, 1);
+        }
+
         _names[address] = System.Text.Encoding.ASCII.GetString(name);
     }
 
     public bool TryGet(UInt128 address, out string? name) => _names.TryGetValue(address, out name);
 
-    public int Count => _names.Count;
+    public int Count => Volatile.Read(ref _count);
 }

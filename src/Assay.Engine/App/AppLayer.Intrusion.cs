@@ -16,8 +16,12 @@ internal sealed partial class AppLayer
     /// <summary>Bytes of a request body kept for exploit inspection: the body's first bytes (<see cref="FileMagic.SniffLength"/>).</summary>
     private const int RequestBodyHeadLength = FileMagic.SniffLength;
 
-    /// <summary>Characters in a request head that make its header values worth inspecting (template and shell syntax).</summary>
-    private static readonly SearchValues<byte> s_headerSuspects = SearchValues.Create("${`|;()<>"u8);
+    /// <summary>
+    /// Bytes in a request head that make its other header values worth inspecting: <c>$</c> (<c>${jndi:…}</c>, <c>${…}</c>
+    /// expressions, <c>$(…)</c>) and backticks. With <c>() {</c> (Shellshock) and <c>%{</c> (OGNL) checked too, this keeps
+    /// the header strings off ordinary requests (whose User-Agent and Accept are full of <c>;</c> and parentheses).
+    /// </summary>
+    private static readonly SearchValues<byte> s_headerSuspects = SearchValues.Create("$`"u8);
 
     private readonly List<ExploitMatch> _exploits = [];
     private readonly List<KeyValuePair<string, string>> _headers = [];
@@ -41,7 +45,8 @@ internal sealed partial class AppLayer
         {
             _exploits.Clear();
             IReadOnlyList<KeyValuePair<string, string>>? headers = null;
-            if (tx.Request.RawHead.IndexOfAny(s_headerSuspects) >= 0)
+            ReadOnlySpan<byte> head = tx.Request.RawHead;
+            if (head.IndexOfAny(s_headerSuspects) >= 0 || head.IndexOf("() {"u8) >= 0 || head.IndexOf("%{"u8) >= 0)
             {
                 // Header values only when the head has template or shell syntax somewhere (rare): no strings otherwise.
                 _headers.Clear();

@@ -33,4 +33,11 @@ internal static class EveLog
 
     public static string? Text(JsonElement element, string name) =>
         element.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    /// <summary>An event's <c>src</c> or <c>dest</c> side as <c>ip:port</c> (<c>[v6]:port</c>), or the address alone.</summary>
+    public static string Endpoint(JsonElement e, string side)
+    {
+        string ip = Text(e, side + "_ip") ?? "?";
+        return e.TryGetProperty(side + "_port", out JsonElement port) ? (ip.Contains(':', StringComparison.Ordinal) ? $"[{ip}]:{port}" : $"{ip}:{port}") : ip;
+    }
 }

@@ -43,7 +43,7 @@ internal static class FilesCommand
             if (sha256 is null)
                 continue;   // no hash: a body with a gap, nothing to refer to
             files.Add(new CarvedFile(sha256, f.GetProperty("size").GetInt64(), EveLog.Text(f, "magic") ?? "data", EveLog.Text(f, "filename"),
-                e.GetProperty("flow_id").GetInt64(), Endpoint(e, "src"), Endpoint(e, "dest"), EveLog.Text(f, "state") ?? "",
+                e.GetProperty("flow_id").GetInt64(), EveLog.Endpoint(e, "src"), EveLog.Endpoint(e, "dest"), EveLog.Text(f, "state") ?? "",
                 f.TryGetProperty("stored", out JsonElement stored) && stored.GetBoolean(), EveLog.Text(e, "timestamp") ?? ""));
         }
 
@@ -118,9 +118,4 @@ internal static class FilesCommand
         return ExitCodes.Success;
     }
 
-    private static string Endpoint(JsonElement e, string side)
-    {
-        string ip = EveLog.Text(e, side + "_ip") ?? "?";
-        return e.TryGetProperty(side + "_port", out JsonElement port) ? (ip.Contains(':', StringComparison.Ordinal) ? $"[{ip}]:{port}" : $"{ip}:{port}") : ip;
-    }
 }

@@ -31,6 +31,19 @@ internal static class FlowLookup
         return [.. found.Values.OrderBy(f => f.FirstNanos)];
     }
 
+    /// <summary>The flows with these ids, in one pass over <paramref name="evePath"/>.</summary>
+    public static Dictionary<long, Found> FindAll(string evePath, IReadOnlySet<long> flowIds)
+    {
+        var found = new Dictionary<long, Found>();
+        foreach (JsonElement e in EveLog.Events(evePath, "flow"))
+        {
+            if (e.TryGetProperty("flow_id", out JsonElement id) && flowIds.Contains(id.GetInt64()) && TryRead(e, out Found? flow))
+                found.TryAdd(flow.FlowId, flow);
+        }
+
+        return found;
+    }
+
     private static bool TryRead(JsonElement e, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Found? flow)
     {
         flow = null;

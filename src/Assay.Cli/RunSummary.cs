@@ -58,12 +58,7 @@ internal sealed class RunSummary
         return list;
     }
 
-    private static string Address(UInt128 address, bool v6)
-    {
-        Span<byte> buffer = stackalloc byte[Utf8Format.MaxAddressLength];
-        int n = Utf8Format.WriteAddress(address, v6, buffer);
-        return System.Text.Encoding.ASCII.GetString(buffer[..n]);
-    }
+    private static string Address(UInt128 address, bool v6) => Utf8Format.AddressText(address, v6);
 
     private static string Time(long nanos)
     {

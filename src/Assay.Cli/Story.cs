@@ -99,8 +99,8 @@ internal sealed class Story
                 Time = Started(flowStart, flowId, Time(alert)),
                 FlowId = flowId,
                 CommunityId = EveLog.Text(alert, "community_id"),
-                Source = Endpoint(alert, "src"),
-                Destination = Endpoint(alert, "dest"),
+                Source = EveLog.Endpoint(alert, "src"),
+                Destination = EveLog.Endpoint(alert, "dest"),
                 Title = string.Join("; ", matches.Select(a => a.GetProperty("alert").GetProperty("signature").GetString()!["ASSAY EXPLOIT ".Length..]).Distinct()),
             };
             step.Details["attacker"] = EveLog.Text(alert, "src_ip");
@@ -133,8 +133,8 @@ internal sealed class Story
                 Time = Started(flowStart, request.GetProperty("flow_id").GetInt64(), Time(request)),
                 FlowId = request.GetProperty("flow_id").GetInt64(),
                 CommunityId = EveLog.Text(request, "community_id"),
-                Source = Endpoint(request, "src"),
-                Destination = Endpoint(request, "dest"),
+                Source = EveLog.Endpoint(request, "src"),
+                Destination = EveLog.Endpoint(request, "dest"),
                 Title = $"{EveLog.Text(h, "http_method")} {EveLog.Text(h, "url")} → {(h.TryGetProperty("status", out JsonElement s) ? s.GetInt32() : 0)}",
             };
             step.Details["user_agent"] = EveLog.Text(h, "http_user_agent");
@@ -157,8 +157,8 @@ internal sealed class Story
                 Time = Started(flowStart, file.GetProperty("flow_id").GetInt64(), Time(file)),
                 FlowId = file.GetProperty("flow_id").GetInt64(),
                 CommunityId = EveLog.Text(file, "community_id"),
-                Source = Endpoint(file, "dest"),
-                Destination = Endpoint(file, "src"),
+                Source = EveLog.Endpoint(file, "dest"),
+                Destination = EveLog.Endpoint(file, "src"),
                 Title = $"downloaded {url} ({EveLog.Text(f, "magic")}, {f.GetProperty("size").GetInt64():N0} bytes)",
             };
             step.Details["url"] = url;
@@ -188,8 +188,8 @@ internal sealed class Story
                 Time = FlowLookup.ParseTime(EveLog.Text(m, "first_seen")) ?? Time(e),
                 FlowId = e.GetProperty("flow_id").GetInt64(),
                 CommunityId = EveLog.Text(e, "community_id"),
-                Source = Endpoint(e, "src"),
-                Destination = Endpoint(e, "dest"),
+                Source = EveLog.Endpoint(e, "src"),
+                Destination = EveLog.Endpoint(e, "dest"),
                 Title = $"mined to {poolText} ({EveLog.Text(m, "confidence")}, {EveLog.Text(m, "dialect") ?? EveLog.Text(m, "transport")})",
             };
             step.Details["pool"] = poolText;
@@ -219,9 +219,9 @@ internal sealed class Story
                 Time = Time(flow),
                 FlowId = id,
                 CommunityId = EveLog.Text(flow, "community_id"),
-                Source = Endpoint(flow, "src"),
-                Destination = Endpoint(flow, "dest"),
-                Title = $"new outbound {EveLog.Text(flow, "proto")} connection to {Endpoint(flow, "dest")} ({EveLog.Text(flow, "app_proto") ?? "no payload"})",
+                Source = EveLog.Endpoint(flow, "src"),
+                Destination = EveLog.Endpoint(flow, "dest"),
+                Title = $"new outbound {EveLog.Text(flow, "proto")} connection to {EveLog.Endpoint(flow, "dest")} ({EveLog.Text(flow, "app_proto") ?? "no payload"})",
             });
         }
 
@@ -493,11 +493,6 @@ internal sealed class Story
     private static long Started(Dictionary<long, long> flowStart, long flowId, long eventTime) =>
         flowStart.TryGetValue(flowId, out long start) && start <= eventTime ? start : eventTime;
 
-    private static string Endpoint(JsonElement e, string side)
-    {
-        string ip = EveLog.Text(e, side + "_ip") ?? "?";
-        return e.TryGetProperty(side + "_port", out JsonElement port) ? (ip.Contains(':', StringComparison.Ordinal) ? $"[{ip}]:{port}" : $"{ip}:{port}") : ip;
-    }
 
     private static string Clock(long nanos) => DateTimeOffset.FromUnixTimeMilliseconds(nanos / 1_000_000).UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 

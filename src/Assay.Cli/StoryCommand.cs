@@ -85,23 +85,22 @@ internal static class StoryCommand
         {
             bool hasStore = Directory.Exists(Path.Combine(dir.FullName, DataLayout.PacketsDirectory));
             using PacketStoreReader? store = hasStore ? PacketStoreReader.Open(dir.FullName) : null;
+            Dictionary<long, FlowLookup.Found> flows = store is null ? [] : FlowLookup.FindAll(eve, story.Steps.Select(s => s.FlowId).ToHashSet());
             foreach (Story.Step step in story.Steps)
             {
-                if (store is null)
-                    break;
-                List<FlowLookup.Found> flows = FlowLookup.Find(eve, step.FlowId, null);
-                if (flows.Count == 0)
+                if (store is null || !flows.TryGetValue(step.FlowId, out FlowLookup.Found? flow))
                     continue;
                 using var pcap = new MemoryStream();
-                using (var writer = new PcapWriter(pcap, LinkTypeOf(store, flows[0]), nanoseconds: true, ownsStream: false))
+                PcapWriter? writer = null;
+                foreach (StoredPacket packet in store.Query(FlowLookup.Query(flow)))
                 {
-                    foreach (StoredPacket packet in store.Query(FlowLookup.Query(flows[0])))
-                    {
-                        writer.Write(packet.TimestampNanos, packet.Data.Span, packet.OriginalLength);
-                        segments.Add(packet.Segment);
-                    }
+                    // The segment's link type is the first packet's: the writer starts with it.
+                    writer ??= new PcapWriter(pcap, packet.LinkType, nanoseconds: true, ownsStream: false);
+                    writer.Write(packet.TimestampNanos, packet.Data.Span, packet.OriginalLength);
+                    segments.Add(packet.Segment);
                 }
 
+                (writer ?? new PcapWriter(pcap, 1, nanoseconds: true, ownsStream: false)).Dispose();
                 members.Add(Add(zip, $"packets/step-{step.Number:D2}-{step.Kind}-{step.FlowId}.pcap", pcap.ToArray()));
             }
 
@@ -166,13 +165,6 @@ internal static class StoryCommand
         }
 
         File.Move(temp, zipPath, overwrite: true);
-    }
-
-    private static int LinkTypeOf(PacketStoreReader store, FlowLookup.Found flow)
-    {
-        foreach (StoredPacket packet in store.Query(FlowLookup.Query(flow)))
-            return packet.LinkType;
-        return 1;
     }
 
     private static (string Name, string Sha256, long Size) Add(ZipArchive zip, string name, byte[] content)

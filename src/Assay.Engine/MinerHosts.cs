@@ -123,19 +123,13 @@ public static class MinerHosts
 
     private static string Pool(MinerReport report)
     {
-        string address = Text(report.PoolAddress, report.IPv6);
-        string endpoint = (report.IPv6 ? "[" + address + "]" : address) + ":" + report.PoolPort.ToString(CultureInfo.InvariantCulture);
+        string endpoint = Utf8Format.EndpointText(report.PoolAddress, report.PoolPort, report.IPv6);
         return report.PoolName is null ? endpoint : report.PoolName + " (" + endpoint + ")";
     }
 
     private static string Short(string login) => login.Length <= 24 ? login : login[..12] + "…" + login[^8..];
 
-    private static string Text(UInt128 address, bool v6)
-    {
-        Span<byte> text = stackalloc byte[64];
-        int n = Utf8Format.WriteAddress(address, v6, text);
-        return Encoding.ASCII.GetString(text[..n]);
-    }
+    private static string Text(UInt128 address, bool v6) => Utf8Format.AddressText(address, v6);
 
     private static string Time(long nanos) =>
         DateTimeOffset.FromUnixTimeMilliseconds(nanos / 1_000_000).UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);

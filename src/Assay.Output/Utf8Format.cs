@@ -64,6 +64,18 @@ public static class Utf8Format
         return n;
     }
 
+    /// <summary>An address as text, for output-side strings (events' sentences, summaries, command output).</summary>
+    public static string AddressText(UInt128 address, bool ipv6)
+    {
+        Span<byte> buffer = stackalloc byte[MaxAddressLength];
+        int n = WriteAddress(address, ipv6, buffer);
+        return System.Text.Encoding.ASCII.GetString(buffer[..n]);
+    }
+
+    /// <summary><c>a.b.c.d:port</c>, or <c>[v6]:port</c>.</summary>
+    public static string EndpointText(UInt128 address, ushort port, bool ipv6) =>
+        ipv6 ? $"[{AddressText(address, ipv6)}]:{port}" : $"{AddressText(address, ipv6)}:{port}";
+
     public static int WriteIPv4(uint address, Span<byte> destination)
     {
         int n = 0;

@@ -398,6 +398,7 @@ internal sealed partial class AppLayer
         if (app.Mining is { IsMining: true })
             UpdateReport(in flow, app);
         MinerReport report = app.Report;
+        report.PoolName ??= PoolName(app, report.PoolAddress, report.PoolPort, report.IPv6);
         report.Final = final;
         MinerEveWriter.WriteMiner(_eve, in flow, timestamp, report);
         app.ReportedChanges = app.Mining?.Changes ?? 0;
@@ -423,17 +424,7 @@ internal sealed partial class AppLayer
             poolPort = socks.TargetPort;
         }
 
-        if (poolName is null && app.Pool is { } pool)
-            poolName = pool.Name;
-        if (poolName is null && (_intel.Learned.TryGetEndpoint(poolAddress, poolPort, out LearnedPool learned) || _intel.Learned.TryGetAddress(poolAddress, out learned))
-            && !learned.Name.StartsWith(Address(poolAddress, v6), StringComparison.Ordinal))
-            poolName = learned.Name;
-        if (poolName is null && app.Tls?.ServerName is { Length: > 0 } sni)
-            poolName = sni;
-        if (poolName is null && _intel.Names.TryGet(poolAddress, out string? resolved))
-            poolName = resolved;
-        if (poolName is null && app.Tls is { ServerCertificates.Count: > 0 } tls && tls.ServerCertificates[0].DnsNames.Count > 0)
-            poolName = tls.ServerCertificates[0].DnsNames[0];
+        poolName ??= PoolName(app, poolAddress, poolPort, v6);
         var report = new MinerReport
         {
             FlowId = flow.FlowId,
@@ -454,6 +445,25 @@ internal sealed partial class AppLayer
         if (app.Fingerprint is { } f)
             report.Evidence.Add(Evidence(in flow, "tls_fingerprint", $"TLS ClientHello fingerprint {f.Fingerprint} is {f.Software}'s{(f.Shared ? " (shared with other software)" : "")} ({f.Source})", flow.FirstTimestamp, flow.FirstPacketNumber));
         return report;
+    }
+
+    /// <summary>
+    /// The pool's name from what is known now: the list or learned entry, the SNI, the name DNS gave for the address, the
+    /// certificate. Asked again when the report is written, because the DNS answer or the learned pool may come from
+    /// another worker that has not reached that packet yet when the session starts.
+    /// </summary>
+    private string? PoolName(FlowApp app, UInt128 poolAddress, ushort poolPort, bool v6)
+    {
+        if (app.Pool?.Name is { } listed)
+            return listed;
+        if ((_intel.Learned.TryGetEndpoint(poolAddress, poolPort, out LearnedPool learned) || _intel.Learned.TryGetAddress(poolAddress, out learned))
+            && !learned.Name.StartsWith(Address(poolAddress, v6), StringComparison.Ordinal))
+            return learned.Name;
+        if (app.Tls?.ServerName is { Length: > 0 } sni)
+            return sni;
+        if (_intel.Names.TryGet(poolAddress, out string? resolved))
+            return resolved;
+        return app.Tls is { ServerCertificates.Count: > 0 } tls && tls.ServerCertificates[0].DnsNames.Count > 0 ? tls.ServerCertificates[0].DnsNames[0] : null;
     }
 
     /// <summary>Copies the parsed session into the report (fields, counters, hashrate, the session's evidence).</summary>
@@ -545,13 +555,7 @@ internal sealed partial class AppLayer
     private static string SocksTarget(SocksHandshake socks) =>
         (socks.TargetHost ?? "?") + ":" + socks.TargetPort.ToString(CultureInfo.InvariantCulture);
 
-    private static string Address(UInt128 address, bool v6)
-    {
-        Span<byte> text = stackalloc byte[64];
-        int n = Utf8Format.WriteAddress(address, v6, text);
-        return Encoding.ASCII.GetString(text[..n]);
-    }
+    private static string Address(UInt128 address, bool v6) => Utf8Format.AddressText(address, v6);
 
-    private static string Endpoint(UInt128 address, ushort port, bool v6) =>
-        v6 ? $"[{Address(address, v6)}]:{port}" : $"{Address(address, v6)}:{port}";
+    private static string Endpoint(UInt128 address, ushort port, bool v6) => Utf8Format.EndpointText(address, port, v6);
 }

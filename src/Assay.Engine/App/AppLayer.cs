@@ -169,23 +169,15 @@ internal sealed partial class AppLayer : IDisposable
             else if (app.Protocol == AppProtocol.Socks)
             {
                 app.Socks = new SocksHandshake();
-                ref StreamBuffer first = ref app.Pending(toServer);
-                if (first.Length > 0)
-                {
-                    byte[] held = first.Span.ToArray();   // once per SOCKS flow
-                    first.Clear();
-                    return FeedSocks(app, toServer, held);
-                }
+                if (app.Pending(toServer).Length > 0)
+                    return FeedSocks(app, toServer, default);   // the held detection bytes are the handshake's start
             }
             else if (app.Protocol == AppProtocol.JsonRpc)
             {
-                ref StreamBuffer first = ref app.Pending(toServer);
-                if (first.Length > 0)
+                if (app.Pending(toServer).Length > 0)
                 {
-                    // The detection bytes were held back: the stream so far, to be framed into lines.
-                    byte[] held = first.Span.ToArray();   // at most DetectionBytes + one segment, once per flow
-                    first.Clear();
-                    FeedJsonLines(app, toServer, held);
+                    // The detection bytes were held back: they are the stream so far, framed into lines from the buffer.
+                    FeedJsonLines(app, toServer, default);
                     data = default;
                 }
             }

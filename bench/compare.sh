@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Times `assay analyze` against tcpdump (pass-through) and ndpiReader on the same gen_mix.py capture, in one run,
-# interleaved, and prints packets per CPU-second (user+sys) and the ratios. Usage: bench/compare.sh [SCALE] [REPS]
-# Needs: tcpdump, ndpiReader (Debian: tcpdump libndpi-bin), /usr/bin/time (Debian: time).
+# Times `assay analyze` against tcpdump (pass-through), ndpiReader and tshark on the same gen_mix.py capture, in one
+# run, interleaved, and prints packets per CPU-second (user+sys) and the ratios. Usage: bench/compare.sh [SCALE] [REPS]
+# Needs: tcpdump, ndpiReader, tshark (Debian: tcpdump libndpi-bin tshark), /usr/bin/time (Debian: time).
+# BENCH_SKIP_TSHARK=1 leaves tshark out (it takes ~25 CPU-s per run at scale 1.0).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scale=${1:-0.3}
@@ -11,17 +12,18 @@ mkdir -p "$work"
 pcap="$work/mix-$scale.pcap"
 gen=../shared/bench/gen_mix.py
 
-for tool in tcpdump ndpiReader /usr/bin/time; do
-  command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install tcpdump libndpi-bin time)"; exit 1; }
+tshark_wanted=$([ "${BENCH_SKIP_TSHARK:-0}" = 1 ] && echo 0 || echo 1)
+for tool in tcpdump ndpiReader /usr/bin/time $([ "$tshark_wanted" = 1 ] && echo tshark); do
+  command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install tcpdump libndpi-bin tshark time)"; exit 1; }
 done
 [ -f "$pcap" ] || python3 "$gen" "$pcap" --scale "$scale" >/dev/null
 dotnet build src/Assay.Cli -c Release -nologo -v quiet >"$work/build.log" 2>&1 || { cat "$work/build.log"; echo "build failed"; exit 1; }
 assay="dotnet artifacts/bin/Assay.Cli/release/assay.dll"
-# The deployable form: ReadyToRun (precompiled, so start-up JIT is not charged to the packets). Skipped if the
-# crossgen package cannot be restored.
-r2r=""
-if dotnet publish src/Assay.Cli -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$work/r2r" -nologo -v quiet >"$work/publish.log" 2>&1; then
-  r2r="$work/r2r/assay"
+# The deployable form: one native executable (NativeAOT, `PublishAot` in src/Assay.Cli), so no JIT is charged to
+# the packets. Skipped if the ILCompiler package cannot be restored.
+aot=""
+if dotnet publish src/Assay.Cli -c Release -o "$work/aot" -nologo -v quiet >"$work/publish.log" 2>&1; then
+  aot="$work/aot/assay"
 fi
 packets=$(python3 - "$pcap" <<'PY'
 import struct, sys
@@ -44,10 +46,14 @@ declare -A cmds=(
   [assay-recording]="rm -rf $work/assay-rec && $assay analyze $pcap -d $work/assay-rec --workers 1 --json > $work/assayr.json"
 )
 order=(tcpdump ndpiReader assay assay-1worker assay-recording)
-if [ -n "$r2r" ]; then
-  cmds[assay-r2r]="$r2r analyze $pcap -d $work/assay-out2 --no-record --json > $work/assay2.json"
-  cmds[assay-r2r-1w]="$r2r analyze $pcap -d $work/assay-out3 --workers 1 --no-record --json > $work/assay3.json"
-  order+=(assay-r2r assay-r2r-1w)
+if [ -n "$aot" ]; then
+  cmds[assay-aot]="$aot analyze $pcap -d $work/assay-out2 --no-record --json > $work/assay2.json"
+  cmds[assay-aot-1w]="$aot analyze $pcap -d $work/assay-out3 --workers 1 --no-record --json > $work/assay3.json"
+  order+=(assay-aot assay-aot-1w)
+fi
+if [ "$tshark_wanted" = 1 ]; then
+  cmds[tshark]="tshark -n -r $pcap > /dev/null"
+  order+=(tshark)
 fi
 declare -A cpu wall
 for name in "${order[@]}"; do cpu[$name]=""; wall[$name]=""; done
@@ -71,3 +77,12 @@ for name in "${order[@]}"; do
 done
 echo "assay / tcpdump (per CPU-second):    $(echo "scale=3; ${rate[assay]} / ${rate[tcpdump]}" | bc)"
 echo "assay / ndpiReader (per CPU-second): $(echo "scale=3; ${rate[assay]} / ${rate[ndpiReader]}" | bc)"
+if [ -n "$aot" ]; then
+  echo "assay-aot / ndpiReader:              $(echo "scale=3; ${rate[assay-aot]} / ${rate[ndpiReader]}" | bc) (1 worker: $(echo "scale=3; ${rate[assay-aot-1w]} / ${rate[ndpiReader]}" | bc))"
+fi
+if [ "$tshark_wanted" = 1 ]; then
+  echo "assay / tshark:                      $(echo "scale=3; ${rate[assay]} / ${rate[tshark]}" | bc)"
+  if [ -n "$aot" ]; then
+    echo "assay-aot / tshark:                  $(echo "scale=3; ${rate[assay-aot]} / ${rate[tshark]}" | bc) (1 worker: $(echo "scale=3; ${rate[assay-aot-1w]} / ${rate[tshark]}" | bc))"
+  fi
+fi

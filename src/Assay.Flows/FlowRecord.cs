@@ -82,6 +82,10 @@ public struct FlowRecord
     /// <summary>The worker's application-layer state for this flow: 0 = none, else its slot + 1.</summary>
     public int AppSlot;
 
+    /// <summary>Application messages counted on the flow while the app layer holds no state for it (a UDP DNS flow's
+    /// slot is returned between transactions; its messages keep their Suricata-style <c>tx_id</c> numbering).</summary>
+    public long AppMessages;
+
     public readonly bool IsTcp => Protocol == (byte)IpProtocol.Tcp;
 
     public readonly bool BothDirectionsSeen => PacketsToServer != 0 && PacketsToClient != 0;

@@ -25,9 +25,13 @@ public sealed class EveFormatter : IDisposable
     private readonly ChunkWriter _buffer;
     private readonly Utf8JsonWriter _json;
     private readonly byte[] _scratch = new byte[64];
-    private readonly byte[] _communityId = new byte[CommunityId.Length + 2];
-    private long _communityIdFlow;
-    private int _communityIdLength;
+    /// <summary>Flows whose Community ID is remembered (direct-mapped by flow id): a DNS flow's request and response,
+    /// or an HTTP flow's transactions and files, are usually written while their entry is still there.</summary>
+    private const int CommunityIdCacheSize = 4096;
+
+    private readonly long[] _communityIdFlows = new long[CommunityIdCacheSize];
+    private readonly FlowKey[] _communityIdKeys = new FlowKey[CommunityIdCacheSize];
+    private readonly byte[] _communityIds = new byte[CommunityIdCacheSize * CommunityId.Length];
 
     public EveFormatter(EveSink sink)
     {
@@ -176,22 +180,27 @@ public sealed class EveFormatter : IDisposable
     }
 
     /// <summary>
-    /// The flow's Community ID as UTF-8. A flow's events come in runs (a DNS request, its response, the flow event), so
-    /// the last flow's ID is remembered: one SHA-1 per flow rather than per event.
+    /// The flow's Community ID as UTF-8. A flow's events come close together (a DNS request and its response, an HTTP
+    /// transaction and its file), so recent flows' IDs are remembered: about one SHA-1 per flow rather than per event.
     /// </summary>
     public ReadOnlySpan<byte> CommunityIdOf(in FlowRecord flow)
     {
-        if (flow.FlowId != _communityIdFlow || _communityIdLength == 0)
+        int slot = (int)((ulong)flow.FlowId % CommunityIdCacheSize);
+        Span<byte> id = _communityIds.AsSpan(slot * CommunityId.Length, CommunityId.Length);
+        // Flow ids are 63-bit hashes; the key check makes a collision harmless.
+        if (_communityIdFlows[slot] != flow.FlowId || flow.FlowId == 0 || !_communityIdKeys[slot].Equals(flow.Key))
         {
             bool v6 = flow.IPVersion == 6;
             bool icmp = flow.Protocol is (byte)IpProtocol.Icmp or (byte)IpProtocol.IcmpV6;
-            _communityIdLength = icmp
-                ? CommunityId.Write(flow.ClientAddress, flow.ServerAddress, flow.IcmpType, flow.IcmpCode, flow.Protocol, v6, _communityId)
-                : CommunityId.Write(flow.ClientAddress, flow.ServerAddress, flow.ClientPort, flow.ServerPort, flow.Protocol, v6, _communityId);
-            _communityIdFlow = flow.FlowId;
+            int written = icmp
+                ? CommunityId.Write(flow.ClientAddress, flow.ServerAddress, flow.IcmpType, flow.IcmpCode, flow.Protocol, v6, id)
+                : CommunityId.Write(flow.ClientAddress, flow.ServerAddress, flow.ClientPort, flow.ServerPort, flow.Protocol, v6, id);
+            System.Diagnostics.Debug.Assert(written == CommunityId.Length);
+            _communityIdFlows[slot] = flow.FlowId;
+            _communityIdKeys[slot] = flow.Key;
         }
 
-        return _communityId.AsSpan(0, _communityIdLength);
+        return id;
     }
 
     private void WriteProto(byte protocol)

@@ -463,6 +463,7 @@ internal sealed partial class AppLayer : IDisposable
         if (!DnsParser.TryParse(message, ref _dns, ref anomalies))
             return;
         FlowApp app = Get(ref flow);
+        app.Dns.Resume(flow.AppMessages);
         var sink = new UnansweredSink();
         long txId;
         if (!_dns.IsResponse)
@@ -471,6 +472,13 @@ internal sealed partial class AppLayer : IDisposable
             app.Dns.TryMatchResponse(in _dns, message, ref anomalies, out _, out txId);
         _dnsWriter.Write(_eve, in flow, timestamp, number, toServer, txId, in _dns, message);
         CheckDns(ref flow, message, timestamp, number);
+        if (!flow.IsTcp && app.Dns.Outstanding == 0)
+        {
+            // Nothing waits for an answer: a UDP DNS flow needs no state until its next message, so its slot goes back to
+            // the pool (tens of thousands of one-exchange flows would otherwise each hold one until they time out).
+            flow.AppMessages = app.Dns.Messages;
+            Free(ref flow, app);
+        }
     }
 
     /// <summary>The flow ended: release its state.</summary>
@@ -478,8 +486,7 @@ internal sealed partial class AppLayer : IDisposable
     {
         if (flow.AppSlot == 0)
             return;
-        int slot = flow.AppSlot - 1;
-        FlowApp app = _apps[slot];
+        FlowApp app = _apps[flow.AppSlot - 1];
         var sink = new UnansweredSink();
         app.Dns.Flush(ref sink);
         if (app.Tls is { HasClientHello: true } && !app.TlsLogged)
@@ -500,9 +507,15 @@ internal sealed partial class AppLayer : IDisposable
 
         _current = flow;
         FinishMiner(ref flow, app);
+        Free(ref flow, app);
+    }
+
+    /// <summary>Returns the flow's slot to the pool.</summary>
+    private void Free(ref FlowRecord flow, FlowApp app)
+    {
         Release(app);
         app.Reset();
-        _free.Push(slot);
+        _free.Push(flow.AppSlot - 1);
         flow.AppSlot = 0;
     }
 

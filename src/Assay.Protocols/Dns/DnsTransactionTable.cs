@@ -125,6 +125,14 @@ public struct DnsTransactionTable
         _count = 0;
     }
 
+    /// <summary>Continues a flow whose table was reset with nothing waiting: the next message's <c>tx_id</c> is
+    /// <paramref name="messages"/>.</summary>
+    public void Resume(long messages)
+    {
+        if (_count == 0 && Messages == 0)
+            Messages = messages;
+    }
+
     /// <summary>Forgets everything but keeps the buffer, for a reused flow slot.</summary>
     public void Reset()
     {

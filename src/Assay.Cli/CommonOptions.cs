@@ -92,6 +92,49 @@ internal static class CommonOptions
         Description = "Store every carved file (HTTP bodies) once under its sha256 in DIR/files/.",
     };
 
+    public static Option<string[]> FileHashes() => new("--file-hashes")
+    {
+        Description = "Digests of each HTTP file in fileinfo events: md5, sha1, sha256, comma-separated and/or repeated, or none. " +
+                      "Default: all three. SHA-256 is computed (and written) whenever files are carved (--store-files or recording).",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    /// <summary>Reads <c>--file-hashes</c> values (<c>md5,sha1</c>, repeated, <c>none</c>; any case); all three when none
+    /// are given; an error message naming the first bad word.</summary>
+    public static Protocols.Http.FileHashes ParseFileHashes(string[]? values, out string? error)
+    {
+        const string Accepted = "md5, sha1, sha256, or none";
+        error = null;
+        if (values is null || values.Length == 0)
+            return Protocols.Http.FileHashes.All;
+        var hashes = Protocols.Http.FileHashes.None;
+        bool none = false;
+        bool any = false;
+        foreach (string value in values)
+        {
+            foreach (string word in value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                any = true;
+                switch (word.ToUpperInvariant())
+                {
+                    case "MD5": hashes |= Protocols.Http.FileHashes.Md5; break;
+                    case "SHA1": hashes |= Protocols.Http.FileHashes.Sha1; break;
+                    case "SHA256": hashes |= Protocols.Http.FileHashes.Sha256; break;
+                    case "NONE": none = true; break;
+                    default:
+                        error = $"--file-hashes {value}: unknown digest '{word}' (accepted: {Accepted})";
+                        return Protocols.Http.FileHashes.All;
+                }
+            }
+        }
+
+        if (!any)
+            error = $"--file-hashes: expected {Accepted}";
+        else if (none && hashes != Protocols.Http.FileHashes.None)
+            error = $"--file-hashes: 'none' cannot be combined with a digest (got {string.Join(',', values)})";
+        return error is null ? hashes : Protocols.Http.FileHashes.All;
+    }
+
     public static Option<bool> NoAnomalyEvents() => new("--no-anomaly-events")
     {
         Description = "Count malformed packets but do not write an EVE anomaly event for each.",

@@ -15,6 +15,7 @@ internal sealed class PipelineOptions
     private readonly Option<string[]> _timeouts = CommonOptions.Timeouts();
     private readonly Option<int> _maxFlows = CommonOptions.MaxFlows();
     private readonly Option<bool> _storeFiles = CommonOptions.StoreFiles();
+    private readonly Option<string[]> _fileHashes = CommonOptions.FileHashes();
     private readonly Option<FileInfo[]> _poolLists = CommonOptions.PoolLists();
     private readonly RecordOptions _record = new();
 
@@ -27,6 +28,7 @@ internal sealed class PipelineOptions
         command.Options.Add(_timeouts);
         command.Options.Add(_maxFlows);
         command.Options.Add(_storeFiles);
+        command.Options.Add(_fileHashes);
         command.Options.Add(_poolLists);
         _record.AddTo(command);
     }
@@ -35,6 +37,9 @@ internal sealed class PipelineOptions
     public AnalysisOptions? Parse(ParseResult parse, out string? error)
     {
         var flowTimeouts = CommonOptions.ParseTimeouts(parse.GetValue(_timeouts), out error);
+        if (error is not null)
+            return null;
+        Protocols.Http.FileHashes fileHashes = CommonOptions.ParseFileHashes(parse.GetValue(_fileHashes), out error);
         if (error is not null)
             return null;
         Store.PacketStoreOptions? recording = _record.Parse(parse, out error);
@@ -55,6 +60,7 @@ internal sealed class PipelineOptions
             MaxFlows = parse.GetValue(_maxFlows),
             // Carved files are kept whenever packets are recorded (the story reads them), or on request.
             FilesDirectory = parse.GetValue(_storeFiles) || recording is not null ? Path.Combine(dataDir, DataLayout.FilesDirectory) : null,
+            FileHashes = fileHashes,
             PoolLists = [.. (parse.GetValue(_poolLists) ?? []).Select(f => f.FullName)],
             Record = recording,
         };

@@ -171,6 +171,8 @@ internal sealed class Story
                 step.Details["tool"] = tool;
             if (sha256 is not null)
                 Inspect(dataDirectory, sha256, step);
+            else
+                step.Details["content"] = "no sha256 (a gap, decoding stopped, or the run's --file-hashes left it out)";
             if (step.Time >= firstExploit && step.Time - firstExploit <= s_followUpWindow.Ticks * 100)
                 step.Because.Add("fetched after the exploit against the host");
             story.Steps.Add(step);

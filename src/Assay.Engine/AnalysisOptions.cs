@@ -19,6 +19,10 @@ public sealed record AnalysisOptions
     /// <summary>Store every carved file once under its sha256 in this directory (<c>DIR/files</c>); null stores nothing.</summary>
     public string? FilesDirectory { get; init; }
 
+    /// <summary>Digests of each HTTP file written to <c>fileinfo</c> (all three by default). With
+    /// <see cref="FilesDirectory"/> set, SHA-256 is computed (and written) even when not asked for: files are stored under it.</summary>
+    public Protocols.Http.FileHashes FileHashes { get; init; } = Protocols.Http.FileHashes.All;
+
     /// <summary>How often (wall clock) a live capture writes a <c>stats</c> event with its drop counters (Suricata: 8 s).</summary>
     public TimeSpan LiveStatsInterval { get; init; } = TimeSpan.FromSeconds(8);
 

@@ -32,7 +32,7 @@ internal sealed class FlowWorker : IDisposable
         _options = options;
         _table = new FlowTable(options.Timeouts, Math.Max(1, options.MaxFlows / Math.Max(1, options.Workers)));
         _eve = new EveFormatter(sink);
-        _app = new App.AppLayer(_eve, files, intel, store);
+        _app = new App.AppLayer(_eve, files, intel, store, options.FileHashes);
     }
 
     public int Id { get; }

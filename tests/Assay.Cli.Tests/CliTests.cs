@@ -212,6 +212,63 @@ public sealed class CliTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void FileHashesChoosesTheDigestsInFileinfo()
+    {
+        string capture = Path.Combine(_dir, "c.pcap");
+        DemoScenario.Write(capture, new DemoOptions { Duration = TimeSpan.FromMinutes(1) });
+        string data = Path.Combine(_dir, "sha1");
+        Result result = Assay("analyze", capture, "-d", data, "--no-record", "--json", "--file-hashes", "SHA1");
+        Assert.Equal(0, result.ExitCode);
+        string[] files = FileInfoLines(data);
+        Assert.NotEmpty(files);
+        Assert.Contains(files, l => l.Contains("\"sha1\":", StringComparison.Ordinal));
+        Assert.All(files, l => Assert.DoesNotContain("\"md5\":", l, StringComparison.Ordinal));
+        Assert.All(files, l => Assert.DoesNotContain("\"sha256\":", l, StringComparison.Ordinal));
+
+        data = Path.Combine(_dir, "none");
+        Assert.Equal(0, Assay("analyze", capture, "-d", data, "--no-record", "--json", "--file-hashes", "none").ExitCode);
+        Assert.All(FileInfoLines(data), l => Assert.DoesNotContain("\"sha", l, StringComparison.Ordinal));
+        Assert.All(FileInfoLines(data), l => Assert.DoesNotContain("\"md5\":", l, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void StoreFilesStillNamesFilesBySha256WithFileHashesNone()
+    {
+        string capture = Path.Combine(_dir, "c.pcap");
+        DemoScenario.Write(capture, new DemoOptions { Duration = TimeSpan.FromMinutes(1) });
+        string data = Path.Combine(_dir, "store");
+        Assert.Equal(0, Assay("analyze", capture, "-d", data, "--no-record", "--store-files", "--file-hashes", "none", "--json").ExitCode);
+        string[] files = Directory.GetFiles(Path.Combine(data, "files"), "*", SearchOption.AllDirectories);
+        Assert.NotEmpty(files);
+        foreach (string file in files)
+            Assert.Equal(Path.GetFileName(file), Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(file))));
+        // The SHA-256 carving computed is written (so `assay files` and `assay story` find the stored copy); nothing else.
+        string[] stored = [.. FileInfoLines(data).Where(l => l.Contains("\"stored\":true", StringComparison.Ordinal))];
+        Assert.NotEmpty(stored);
+        Assert.All(stored, l => Assert.Contains("\"sha256\":", l, StringComparison.Ordinal));
+        Assert.All(FileInfoLines(data), l => Assert.DoesNotContain("\"md5\":", l, StringComparison.Ordinal));
+        Assert.Equal(0, Assay("files", "-d", data, "--json").ExitCode);
+    }
+
+    [Fact]
+    public void ABadFileHashesValueIsAUsageErrorNamingTheWord()
+    {
+        Result result = Assay("analyze", "x.pcap", "-d", Path.Combine(_dir, "o"), "--file-hashes", "md5,sha512");
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("sha512", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("md5, sha1, sha256, or none", result.Stderr, StringComparison.Ordinal);
+        Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        AssertNoStackTrace(result);
+        Result sense = Assay("sense", "-i", "lo", "-d", Path.Combine(_dir, "o"), "--file-hashes", "crc32");
+        Assert.Equal(1, sense.ExitCode);
+        Assert.Contains("crc32", sense.Stderr, StringComparison.Ordinal);
+        AssertNoStackTrace(sense);
+    }
+
+    private static string[] FileInfoLines(string data) =>
+        [.. File.ReadAllLines(Path.Combine(data, "eve.json")).Where(l => l.Contains("\"event_type\":\"fileinfo\"", StringComparison.Ordinal))];
+
+    [Fact]
     public void ADataDirectoryThatIsAFileIsExitCode3()
     {
         string capture = Path.Combine(_dir, "c.pcap");
@@ -251,5 +308,46 @@ public sealed class CliOptionTests
         Assert.Contains("unknown timeout", error, StringComparison.Ordinal);
         Assay.Cli.CommonOptions.ParseTimeouts(["udp-new=-1"], out error);
         Assert.Contains("whole number", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(null, Assay.Protocols.Http.FileHashes.All)]
+    [InlineData("md5", Assay.Protocols.Http.FileHashes.Md5)]
+    [InlineData("SHA256", Assay.Protocols.Http.FileHashes.Sha256)]
+    [InlineData("md5,Sha1", Assay.Protocols.Http.FileHashes.Md5 | Assay.Protocols.Http.FileHashes.Sha1)]
+    [InlineData("md5, sha1 ,sha256", Assay.Protocols.Http.FileHashes.All)]
+    [InlineData("sha1,", Assay.Protocols.Http.FileHashes.Sha1)]
+    [InlineData("none", Assay.Protocols.Http.FileHashes.None)]
+    [InlineData("NONE", Assay.Protocols.Http.FileHashes.None)]
+    public void FileHashesAreParsed(string? value, Assay.Protocols.Http.FileHashes expected)
+    {
+        var hashes = Assay.Cli.CommonOptions.ParseFileHashes(value is null ? null : [value], out string? error);
+        Assert.Null(error);
+        Assert.Equal(expected, hashes);
+    }
+
+    [Fact]
+    public void RepeatedFileHashesAdd()
+    {
+        var hashes = Assay.Cli.CommonOptions.ParseFileHashes(["md5", "sha256", "md5"], out string? error);
+        Assert.Null(error);
+        Assert.Equal(Assay.Protocols.Http.FileHashes.Md5 | Assay.Protocols.Http.FileHashes.Sha256, hashes);
+    }
+
+    [Theory]
+    [InlineData("sha512", "'sha512'")]
+    [InlineData("md5,crc", "'crc'")]
+    [InlineData("md-5", "'md-5'")]
+    [InlineData(",", "expected")]
+    [InlineData("", "expected")]
+    [InlineData("none,md5", "cannot be combined")]
+    public void BadFileHashesAreNamed(string value, string expected)
+    {
+        Assay.Cli.CommonOptions.ParseFileHashes([value], out string? error);
+        Assert.NotNull(error);
+        Assert.StartsWith("--file-hashes", error, StringComparison.Ordinal);
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+        if (expected.StartsWith('\''))
+            Assert.Contains("md5, sha1, sha256, or none", error, StringComparison.Ordinal);
     }
 }

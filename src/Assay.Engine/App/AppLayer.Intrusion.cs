@@ -80,7 +80,7 @@ internal sealed partial class AppLayer
                     new("size", file.Size.ToString(System.Globalization.CultureInfo.InvariantCulture)),
                     new("tx_id", tx.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)),
                 };
-                if (file.HasHashes)
+                if (!file.Sha256.IsEmpty)   // not computed (--file-hashes without sha256, no carving), or not covering the content
                     metadata.Add(new("sha256", Convert.ToHexStringLower(file.Sha256)));
                 AlertEveWriter.Write(_eve, in _current, _now, 0, binary ? IntrusionSignatures.ToolDownloadBinary : IntrusionSignatures.ToolDownloadScript,
                     binary ? $"ASSAY DOWNLOAD executable fetched by {tool}" : $"ASSAY DOWNLOAD script fetched by {tool}",

@@ -56,14 +56,15 @@ internal sealed partial class AppLayer : IDisposable
     /// <param name="files">Where carved files are stored (shared by all workers; thread-safe), or null.</param>
     /// <param name="intel">Pool lists and learned pools (shared by all workers; thread-safe).</param>
     /// <param name="store">The packet store, to pin the packets of alerted flows (kept longer by retention), or null.</param>
-    public AppLayer(EveFormatter eve, FileStore? files, MiningIntel intel, Store.PacketStore? store = null)
+    /// <param name="fileHashes">Digests computed for HTTP files (SHA-256 is added when <paramref name="files"/> is set).</param>
+    public AppLayer(EveFormatter eve, FileStore? files, MiningIntel intel, Store.PacketStore? store = null, FileHashes fileHashes = FileHashes.All)
     {
         _eve = eve;
         _store = store;
         _intel = intel;
         _finished = [];
         // HTTP heads are parsed only as deep as reassembly delivers by default; bodies are carved further on request.
-        _http = new HttpParserContext(new HttpOptions { ParseDepth = _reassembler.Options.ParseDepth, FileStore = files });
+        _http = new HttpParserContext(new HttpOptions { ParseDepth = _reassembler.Options.ParseDepth, FileStore = files, FileHashes = fileHashes });
     }
 
     public void Dispose() => _http.Dispose();

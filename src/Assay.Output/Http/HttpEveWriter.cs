@@ -73,14 +73,17 @@ public sealed class HttpEveWriter
         json.WriteBoolean("gaps"u8, file.Gaps);
         json.WriteString("state"u8, file.State == HttpFileState.Closed ? "CLOSED"u8 : "TRUNCATED"u8);
         // As Suricata: MD5 and SHA-1 only for a closed file, SHA-256 whenever it covers every byte seen (a body cut short
-        // by the end of the connection still has one).
-        if (file.HasHashes && file.State == HttpFileState.Closed)
+        // by the end of the connection still has one). Each only when computed (--file-hashes; SHA-256 always when carving):
+        // a digest the file does not have is an empty span, never written.
+        if (file.State == HttpFileState.Closed)
         {
-            WriteHex(json, "md5"u8, file.Md5);
-            WriteHex(json, "sha1"u8, file.Sha1);
+            if (!file.Md5.IsEmpty)
+                WriteHex(json, "md5"u8, file.Md5);
+            if (!file.Sha1.IsEmpty)
+                WriteHex(json, "sha1"u8, file.Sha1);
         }
 
-        if (file.HasHashes)
+        if (!file.Sha256.IsEmpty)
             WriteHex(json, "sha256"u8, file.Sha256);
 
         json.WriteBoolean("stored"u8, file.Stored);

@@ -7,8 +7,9 @@ namespace Assay.Protocols.Http;
 /// <summary>
 /// Turns one body's bytes (chunked framing already removed) into a file: undoes the Content-Encoding layers as the bytes
 /// arrive (up to <see cref="HttpContentCodings.MaxLayers"/>, last applied first), and feeds the decoded bytes to
-/// MD5/SHA-1/SHA-256, the magic sniffer and (optionally) the carver. Pooled per worker (<see cref="HttpParserContext"/>)
-/// and reused for body after body: the hash objects and layer buffers are created once.
+/// the selected digests (<see cref="HttpOptions.ComputedHashes"/>: MD5/SHA-1/SHA-256), the magic sniffer and
+/// (optionally) the carver. Pooled per worker (<see cref="HttpParserContext"/>) and reused for body after body: the hash
+/// objects (only those selected) and layer buffers are created once.
 /// </summary>
 /// <remarks>
 /// <para>Decompression is push-driven: <see cref="System.IO.Compression"/> streams pull, so each piece of input is placed
@@ -28,14 +29,17 @@ internal sealed class HttpBodyDecoder : IDisposable
     /// <summary>Compressed bytes handed to a decompressor at a time, so one large delivery is checked against the caps often.</summary>
     private const int FeedPieceLength = 16 * 1024;
 
-    private readonly IncrementalHash _md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
-    private readonly IncrementalHash _sha1 = IncrementalHash.CreateHash(HashAlgorithmName.SHA1);
-    private readonly IncrementalHash _sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private readonly byte[] _sniff = new byte[FileMagic.SniffLength];
     private readonly Layer?[] _layers = new Layer?[HttpContentCodings.MaxLayers];
     private readonly byte[] _innermostOutput;
 
     private HttpOptions _options = HttpOptions.Default;
+    // Created on the first body that selects them. NOTE: an object holds no state between bodies: only a selected one is
+    // fed, and End or Abandon finishes every one that was fed.
+    private IncrementalHash? _md5;
+    private IncrementalHash? _sha1;
+    private IncrementalHash? _sha256;
+    private FileHashes _hashes;
     private HttpFile? _file;
     private int _layerCount;
     private int _sniffLength;
@@ -70,8 +74,15 @@ internal sealed class HttpBodyDecoder : IDisposable
         _sniffLength = 0;
         _encoded = 0;
         _decoded = 0;
-        _hashing = true;
+        _hashes = options.ComputedHashes;
+        _hashing = _hashes != FileHashes.None;
         _stopped = false;
+        if ((_hashes & FileHashes.Md5) != 0)
+            _md5 ??= IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+        if ((_hashes & FileHashes.Sha1) != 0)
+            _sha1 ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA1);
+        if ((_hashes & FileHashes.Sha256) != 0)
+            _sha256 ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         if (options.FileStore is { } store)
             _carve = store.Begin(out _carvePath);
     }
@@ -135,14 +146,18 @@ internal sealed class HttpBodyDecoder : IDisposable
         file.Size = _decoded;
         file.Magic = FileMagic.Detect(_sniff.AsSpan(0, _sniffLength));
         file.SetHead(_sniff.AsSpan(0, _sniffLength));
-        // Always finish the hashes so the objects start clean for the next body.
-        _md5.GetHashAndReset(file.Md5Buffer);
-        _sha1.GetHashAndReset(file.Sha1Buffer);
-        _sha256.GetHashAndReset(file.Sha256Buffer);
-        file.HasHashes = complete && _hashing;
+        // Always finish the selected hashes (even when not kept) so the objects start clean for the next body.
+        if ((_hashes & FileHashes.Md5) != 0)
+            _md5!.GetHashAndReset(file.Md5Buffer);
+        if ((_hashes & FileHashes.Sha1) != 0)
+            _sha1!.GetHashAndReset(file.Sha1Buffer);
+        if ((_hashes & FileHashes.Sha256) != 0)
+            _sha256!.GetHashAndReset(file.Sha256Buffer);
+        file.Hashes = complete && _hashing ? _hashes : FileHashes.None;
         if (_carve is not null)
         {
-            if (file.State == HttpFileState.Closed && file.HasHashes && _options.FileStore is { } store)
+            // Carving selects SHA-256 (HttpOptions.ComputedHashes): the stored file is named by it.
+            if (file.State == HttpFileState.Closed && (file.Hashes & FileHashes.Sha256) != 0 && _options.FileStore is { } store)
                 file.Stored = store.Commit(_carve, _carvePath!, file.Sha256Buffer);
             else
                 FileStore.Abort(_carve, _carvePath!);
@@ -159,9 +174,9 @@ internal sealed class HttpBodyDecoder : IDisposable
     {
         AbortCarve();
         ReleaseInflaters();
-        _md5.GetHashAndReset(_sniff);
-        _sha1.GetHashAndReset(_sniff);
-        _sha256.GetHashAndReset(_sniff);
+        _md5?.GetHashAndReset(_sniff);
+        _sha1?.GetHashAndReset(_sniff);
+        _sha256?.GetHashAndReset(_sniff);
         _file = null;
     }
 
@@ -170,9 +185,9 @@ internal sealed class HttpBodyDecoder : IDisposable
         Abandon();
         foreach (Layer? layer in _layers)
             layer?.Dispose();
-        _md5.Dispose();
-        _sha1.Dispose();
-        _sha256.Dispose();
+        _md5?.Dispose();
+        _sha1?.Dispose();
+        _sha256?.Dispose();
     }
 
     /// <summary>Bytes for layer <paramref name="index"/> (or, past the last layer, decoded content).</summary>
@@ -350,9 +365,12 @@ internal sealed class HttpBodyDecoder : IDisposable
 
         if (_hashing)
         {
-            _md5.AppendData(data);
-            _sha1.AppendData(data);
-            _sha256.AppendData(data);
+            if ((_hashes & FileHashes.Md5) != 0)
+                _md5!.AppendData(data);
+            if ((_hashes & FileHashes.Sha1) != 0)
+                _sha1!.AppendData(data);
+            if ((_hashes & FileHashes.Sha256) != 0)
+                _sha256!.AppendData(data);
         }
 
         if (_carve is not null)

@@ -94,15 +94,24 @@ public sealed class HttpFile
     /// <summary>Content codings undone (0 to <c>3</c>); a body whose codings cannot all be undone is kept as sent.</summary>
     public int CodingLayers { get; internal set; }
 
-    /// <summary>MD5, SHA-1 and SHA-256 cover exactly the <see cref="Size"/> bytes seen: false after a gap or when decoding
-    /// stopped. A <see cref="HttpFileState.Truncated"/> file can have them (the content up to where the connection ended).</summary>
-    public bool HasHashes { get; internal set; }
+    /// <summary>
+    /// The digests this file has: those computed (<see cref="HttpOptions.ComputedHashes"/>) when they cover exactly the
+    /// <see cref="Size"/> bytes seen; <see cref="FileHashes.None"/> after a gap or when decoding stopped. A
+    /// <see cref="HttpFileState.Truncated"/> file can have them (the content up to where the connection ended).
+    /// </summary>
+    public FileHashes Hashes { get; internal set; }
 
-    public ReadOnlySpan<byte> Md5 => HasHashes ? _md5 : default;
+    /// <summary>At least one digest (<see cref="Hashes"/>).</summary>
+    public bool HasHashes => Hashes != FileHashes.None;
 
-    public ReadOnlySpan<byte> Sha1 => HasHashes ? _sha1 : default;
+    /// <summary>The MD5, or empty when the file has none (not computed, or not covering the content).</summary>
+    public ReadOnlySpan<byte> Md5 => (Hashes & FileHashes.Md5) != 0 ? _md5 : default;
 
-    public ReadOnlySpan<byte> Sha256 => HasHashes ? _sha256 : default;
+    /// <summary>The SHA-1, or empty when the file has none.</summary>
+    public ReadOnlySpan<byte> Sha1 => (Hashes & FileHashes.Sha1) != 0 ? _sha1 : default;
+
+    /// <summary>The SHA-256, or empty when the file has none.</summary>
+    public ReadOnlySpan<byte> Sha256 => (Hashes & FileHashes.Sha256) != 0 ? _sha256 : default;
 
     /// <summary>The first decoded bytes of the content (up to <see cref="FileMagic.SniffLength"/>): enough for small
     /// JSON-RPC bodies (mining over HTTP) and for telling what a file is.</summary>
@@ -130,7 +139,7 @@ public sealed class HttpFile
         Magic = FileMagicType.Data;
         Coding = HttpContentCoding.Identity;
         CodingLayers = 0;
-        HasHashes = false;
+        Hashes = FileHashes.None;
         _headLength = 0;
     }
 }

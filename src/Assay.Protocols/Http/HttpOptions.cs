@@ -65,4 +65,14 @@ public sealed record HttpOptions
 
     /// <summary>Carve bodies to disk (<see cref="Http.FileStore"/>); <see langword="null"/> (the default) stores nothing.</summary>
     public FileStore? FileStore { get; init; }
+
+    /// <summary>
+    /// Digests computed for every file, all three by default. Hashing is a large share of a run's CPU (SHA-1 and SHA-256
+    /// most), so a sensor that needs fewer can ask for fewer. SHA-256 is computed whenever <see cref="FileStore"/> is set,
+    /// asked for or not: stored files are named by it (see <see cref="ComputedHashes"/>).
+    /// </summary>
+    public FileHashes FileHashes { get; init; } = FileHashes.All;
+
+    /// <summary>The digests actually computed: <see cref="FileHashes"/>, plus SHA-256 when carving.</summary>
+    public FileHashes ComputedHashes => (FileHashes & FileHashes.All) | (FileStore is null ? FileHashes.None : FileHashes.Sha256);
 }

@@ -13,7 +13,7 @@ public sealed class HttpParserContext : IDisposable
     /// <summary>Idle transactions kept for reuse; more are left to the GC.</summary>
     private const int MaxPooledTransactions = 1024;
 
-    /// <summary>Idle body decoders kept for reuse (each holds three hash objects and 1 KiB of sniff buffer).</summary>
+    /// <summary>Idle body decoders kept for reuse (each holds up to three hash objects and 1 KiB of sniff buffer).</summary>
     private const int MaxPooledDecoders = 256;
 
     private readonly Stack<HttpTransaction> _transactions = new();

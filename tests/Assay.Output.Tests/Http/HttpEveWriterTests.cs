@@ -38,17 +38,17 @@ public class HttpEveWriterTests
         }
     }
 
-    private static List<JsonElement> Run(string request, string response, bool logHeaders = false) =>
-        Run(Encoding.Latin1.GetBytes(request), Encoding.Latin1.GetBytes(response), logHeaders);
+    private static List<JsonElement> Run(string request, string response, bool logHeaders = false, HttpOptions? options = null) =>
+        Run(Encoding.Latin1.GetBytes(request), Encoding.Latin1.GetBytes(response), logHeaders, options);
 
-    private static List<JsonElement> Run(byte[] request, byte[] response, bool logHeaders = false)
+    private static List<JsonElement> Run(byte[] request, byte[] response, bool logHeaders = false, HttpOptions? options = null)
     {
         var stream = new MemoryStream();
         using (var sink = new EveSink(stream, leaveOpen: true))
         {
             using (var eve = new EveFormatter(sink))
             {
-                using var context = new HttpParserContext();
+                using var context = new HttpParserContext(options);
                 using var parser = new HttpParser(context);
                 var writing = new WritingSink(eve, new HttpEveWriter(logHeaders));
                 parser.OnData(true, request, ref writing);
@@ -128,6 +128,68 @@ public class HttpEveWriterTests
         Assert.False(file.TryGetProperty("md5", out _));
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData("short"u8)), file.GetProperty("sha256").GetString());
         Assert.Equal(5, file.GetProperty("size").GetInt32());
+    }
+
+    public static TheoryData<FileHashes> HashSubsets()
+    {
+        var data = new TheoryData<FileHashes>();
+        for (int i = 0; i <= (int)FileHashes.All; i++)
+            data.Add((FileHashes)i);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(HashSubsets))]
+    public void AFileinfoEventCarriesExactlyTheDigestsAskedFor(FileHashes hashes)
+    {
+        List<JsonElement> events = Run(Request, Response, options: new HttpOptions { FileHashes = hashes });
+        JsonElement file = events.Single(x => x.GetProperty("event_type").GetString() == "fileinfo").GetProperty("fileinfo");
+        byte[] body = Encoding.Latin1.GetBytes("\x89PNG\r\n\x1a\n\0\0\0\r");
+#pragma warning disable CA5350, CA5351 // MD5 and SHA-1 identify files here (as in Suricata and Zeek logs); nothing is secured with them
+        AssertDigest(file, "md5", (hashes & FileHashes.Md5) != 0 ? MD5.HashData(body) : null);
+        AssertDigest(file, "sha1", (hashes & FileHashes.Sha1) != 0 ? SHA1.HashData(body) : null);
+#pragma warning restore CA5350, CA5351
+        AssertDigest(file, "sha256", (hashes & FileHashes.Sha256) != 0 ? SHA256.HashData(body) : null);
+        Assert.Equal(12, file.GetProperty("size").GetInt32());
+        Assert.Equal("CLOSED", file.GetProperty("state").GetString());
+    }
+
+    private static void AssertDigest(JsonElement file, string name, byte[]? expected)
+    {
+        if (expected is null)
+            Assert.False(file.TryGetProperty(name, out _), $"{name} written");
+        else
+            Assert.Equal(Convert.ToHexStringLower(expected), file.GetProperty(name).GetString());
+    }
+
+    [Fact]
+    public void NoHashesWritesNoHashKeysEvenForATruncatedFile()
+    {
+        var options = new HttpOptions { FileHashes = FileHashes.None };
+        List<JsonElement> closed = Run(Request, Response, options: options);
+        List<JsonElement> truncated = Run("GET / HTTP/1.1\r\n\r\n", "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort", options: options);
+        foreach (JsonElement e in closed.Concat(truncated).Where(x => x.GetProperty("event_type").GetString() == "fileinfo"))
+        {
+            JsonElement file = e.GetProperty("fileinfo");
+            foreach (string name in new[] { "md5", "sha1", "sha256" })
+                Assert.False(file.TryGetProperty(name, out _), $"{name} written");
+            Assert.True(file.TryGetProperty("size", out _));
+        }
+
+        string text = string.Join('\n', closed.Concat(truncated).Select(e => e.GetRawText()));
+        Assert.DoesNotContain("00000000000000000000", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ATruncatedFileWithOnlyMd5AskedForHasNoHashKeys()
+    {
+        // MD5 and SHA-1 are written for closed files only (as Suricata); without SHA-256 a truncated file has none.
+        List<JsonElement> events = Run("GET / HTTP/1.1\r\n\r\n", "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort",
+            options: new HttpOptions { FileHashes = FileHashes.Md5 });
+        JsonElement file = events.Single(x => x.GetProperty("event_type").GetString() == "fileinfo").GetProperty("fileinfo");
+        Assert.Equal("TRUNCATED", file.GetProperty("state").GetString());
+        Assert.False(file.TryGetProperty("md5", out _));
+        Assert.False(file.TryGetProperty("sha256", out _));
     }
 
     [Fact]

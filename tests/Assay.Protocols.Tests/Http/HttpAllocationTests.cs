@@ -20,8 +20,12 @@ public class HttpAllocationTests
         public void OnAnomaly(Anomaly anomaly, bool toServer, long transactionId) => Anomalies++;
     }
 
-    [Fact]
-    public void KeepAliveTransactionsAllocateNothingAfterWarmUp()
+    [Theory]
+    [InlineData(FileHashes.All)]
+    [InlineData(FileHashes.None)]
+    [InlineData(FileHashes.Md5)]
+    [InlineData(FileHashes.Sha1 | FileHashes.Sha256)]
+    public void KeepAliveTransactionsAllocateNothingAfterWarmUp(FileHashes hashes)
     {
         byte[] requests = Encoding.ASCII.GetBytes(
             "GET /style.css HTTP/1.1\r\nHost: www.example.com\r\nUser-Agent: Mozilla/5.0\r\nAccept: */*\r\nReferer: http://www.example.com/\r\n\r\n"
@@ -30,7 +34,7 @@ public class HttpAllocationTests
             "HTTP/1.1 200 OK\r\nContent-Type: text/css\r\nContent-Length: 20\r\n\r\nbody { margin: 0; }\n"
             + "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
 
-        using var context = new HttpParserContext();
+        using var context = new HttpParserContext(new HttpOptions { FileHashes = hashes });
         using var parser = new HttpParser(context);
         var sink = new CountingSink();
         for (int i = 0; i < 100; i++)

@@ -105,9 +105,9 @@ internal sealed class HttpRecorder : IHttpSink
             file.State,
             file.Size,
             file.Gaps,
-            file.HasHashes ? Convert.ToHexStringLower(file.Md5) : null,
-            file.HasHashes ? Convert.ToHexStringLower(file.Sha1) : null,
-            file.HasHashes ? Convert.ToHexStringLower(file.Sha256) : null,
+            Hex(file.Md5),
+            Hex(file.Sha1),
+            Hex(file.Sha256),
             file.Magic,
             Text(tx.FileName(file.ToServer)),
             file.Stored,
@@ -124,6 +124,9 @@ internal sealed class HttpRecorder : IHttpSink
     }
 
     public static string Text(ReadOnlySpan<byte> bytes) => Encoding.Latin1.GetString(bytes);
+
+    /// <summary>A digest as hex, or null when the file does not have it (an empty span).</summary>
+    private static string? Hex(ReadOnlySpan<byte> digest) => digest.IsEmpty ? null : Convert.ToHexStringLower(digest);
 
     private static string Headers(HttpHeaderList headers)
     {

@@ -49,31 +49,34 @@ order=(tcpdump ndpiReader assay assay-1worker assay-recording)
 if [ -n "$aot" ]; then
   cmds[assay-aot]="$aot analyze $pcap -d $work/assay-out2 --no-record --json > $work/assay2.json"
   cmds[assay-aot-1w]="$aot analyze $pcap -d $work/assay-out3 --workers 1 --no-record --json > $work/assay3.json"
-  order+=(assay-aot assay-aot-1w)
+  # What file hashing costs (every HTTP body through MD5, SHA-1 and SHA-256 by default).
+  cmds[assay-aot-1w-nohash]="$aot analyze $pcap -d $work/assay-out4 --workers 1 --no-record --file-hashes none --json > $work/assay4.json"
+  order+=(assay-aot assay-aot-1w assay-aot-1w-nohash)
 fi
 if [ "$tshark_wanted" = 1 ]; then
   cmds[tshark]="tshark -n -r $pcap > /dev/null"
   order+=(tshark)
 fi
-declare -A cpu wall
-for name in "${order[@]}"; do cpu[$name]=""; wall[$name]=""; done
+declare -A cpu wall rss
+for name in "${order[@]}"; do cpu[$name]=""; wall[$name]=""; rss[$name]=""; done
 for ((r = 1; r <= reps; r++)); do
   for name in "${order[@]}"; do
-    /usr/bin/time -f "%U %S %e" -o "$work/time.txt" sh -c "${cmds[$name]}" 2>/dev/null >/dev/null
-    read -r u s e < "$work/time.txt"
+    /usr/bin/time -f "%U %S %e %M" -o "$work/time.txt" sh -c "${cmds[$name]}" 2>/dev/null >/dev/null
+    read -r u s e m < "$work/time.txt"
     cpu[$name]+="$(echo "$u + $s" | bc) "
     wall[$name]+="$e "
+    rss[$name]+="$((m / 1024)) "
   done
 done
 
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 echo "file: $pcap ($packets packets, $(du -hL "$pcap" | cut -f1)), median of $reps, $(nproc) cores, load $(cut -d" " -f1 /proc/loadavg)"
-printf '%-15s %10s %10s %14s\n' tool cpu_s wall_s Mpps/cpu_s
+printf '%-20s %10s %10s %14s %12s\n' tool cpu_s wall_s Mpps/cpu_s peak_rss_MiB
 declare -A rate
 for name in "${order[@]}"; do
-  c=$(echo "${cpu[$name]}" | median); w=$(echo "${wall[$name]}" | median)
+  c=$(echo "${cpu[$name]}" | median); w=$(echo "${wall[$name]}" | median); m=$(echo "${rss[$name]}" | median)
   rate[$name]=$(echo "scale=3; $packets / $c / 1000000" | bc)
-  printf '%-15s %10s %10s %14s\n' "$name" "$c" "$w" "${rate[$name]}"
+  printf '%-20s %10s %10s %14s %12s\n' "$name" "$c" "$w" "${rate[$name]}" "$m"
 done
 echo "assay / tcpdump (per CPU-second):    $(echo "scale=3; ${rate[assay]} / ${rate[tcpdump]}" | bc)"
 echo "assay / ndpiReader (per CPU-second): $(echo "scale=3; ${rate[assay]} / ${rate[ndpiReader]}" | bc)"

@@ -42,6 +42,9 @@ public sealed class Analyzer : IDisposable
     /// <summary>Packets between progress reports and cancellation checks.</summary>
     private const int ProgressInterval = 4096;
 
+    /// <summary>Capture bytes per flow assumed when sizing flow tables from a file's length (generous: tables still grow).</summary>
+    private const long BytesPerExpectedFlow = 16 * 1024;
+
     /// <summary>Link type used for reassembled datagrams (raw IP).</summary>
     private const int RawLinkType = 101;
 
@@ -100,9 +103,11 @@ public sealed class Analyzer : IDisposable
         var threads = new Thread[inline ? 0 : workerCount];
         var current = new PacketBatch[workerCount];
         Exception? workerFailure = null;
+        // A capture file's size says roughly how many flows to expect (gen_mix: one per ~8.6 KiB); live input has no size.
+        int expectedFlows = source.Length > 0 ? (int)Math.Min(int.MaxValue, source.Length / BytesPerExpectedFlow / workerCount) : 0;
         for (int i = 0; i < workerCount; i++)
         {
-            var worker = workers[i] = new FlowWorker(i, _options, _sink, files, _intel, finalBarrier, _store);
+            var worker = workers[i] = new FlowWorker(i, _options, _sink, files, _intel, finalBarrier, _store, expectedFlows);
             if (inline)
                 continue;
             var input = inputs[i] = new BoundedQueue<PacketBatch>(BatchesPerWorker);

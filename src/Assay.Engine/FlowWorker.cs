@@ -24,13 +24,14 @@ internal sealed class FlowWorker : IDisposable
 
     /// <param name="finalBarrier">Every worker waits here before ending its flows at the end of input, so that flows end
     /// only once all packets are processed (pools learned on one worker are known to all: same events for any worker count).</param>
+    /// <param name="expectedFlows">Flows this worker is expected to see (sizes its flow table up front).</param>
     public FlowWorker(int id, AnalysisOptions options, EveSink sink, Protocols.Http.FileStore? files, MiningIntel intel, Barrier? finalBarrier = null,
-        Store.PacketStore? store = null)
+        Store.PacketStore? store = null, int expectedFlows = FlowTable.DefaultInitialCapacity)
     {
         _finalBarrier = finalBarrier;
         Id = id;
         _options = options;
-        _table = new FlowTable(options.Timeouts, Math.Max(1, options.MaxFlows / Math.Max(1, options.Workers)));
+        _table = new FlowTable(options.Timeouts, Math.Max(1, options.MaxFlows / Math.Max(1, options.Workers)), expectedFlows);
         _eve = new EveFormatter(sink);
         _app = new App.AppLayer(_eve, files, intel, store, options.FileHashes);
     }

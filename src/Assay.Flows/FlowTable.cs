@@ -25,7 +25,11 @@ public sealed class FlowTable
     /// <summary>Returned in <see cref="FlowLookup.Index"/> for packets that have no flow (no IP layer).</summary>
     public const int NoFlow = -1;
 
-    private const int InitialCapacity = 1024;
+    /// <summary>Slots allocated up front unless the caller expects more flows (<c>expectedFlows</c>).</summary>
+    public const int DefaultInitialCapacity = 1024;
+
+    /// <summary>Most slots allocated up front (≈ 15 MiB with the index); beyond it the table grows by doubling.</summary>
+    public const int MaxInitialCapacity = 1 << 16;
     private const int None = -1;
 
     private readonly FlowTimeouts _timeouts;
@@ -43,7 +47,10 @@ public sealed class FlowTable
     private readonly int[] _tail = new int[(int)TimeoutClass.Count];   // most recently seen, per class
     private readonly long[] _timeoutNanos = new long[(int)TimeoutClass.Count];
 
-    public FlowTable(FlowTimeouts? timeouts = null, int maxFlows = DefaultMaxFlows)
+    /// <param name="expectedFlows">Flows the caller expects (e.g. from a capture file's size): the table starts that large
+    /// (up to <see cref="MaxInitialCapacity"/>) instead of doubling up to it — each doubling of a large table costs a full
+    /// garbage collection.</param>
+    public FlowTable(FlowTimeouts? timeouts = null, int maxFlows = DefaultMaxFlows, int expectedFlows = DefaultInitialCapacity)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxFlows, 1);
         _timeouts = timeouts ?? FlowTimeouts.Default;
@@ -60,7 +67,7 @@ public sealed class FlowTable
         Array.Fill(_head, None);
         Array.Fill(_tail, None);
         _maxFlows = maxFlows;
-        int capacity = Math.Min(InitialCapacity, maxFlows);
+        int capacity = Math.Min(Math.Clamp(expectedFlows, DefaultInitialCapacity, MaxInitialCapacity), maxFlows);
         _index = new Dictionary<FlowKey, int>(capacity);
         _records = new FlowRecord[capacity];
         _prev = new int[capacity];

@@ -121,6 +121,29 @@ public class FlowTableTests
         Assert.Equal(2, table.Count);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(3)]
+    [InlineData(5_000)]
+    [InlineData(10_000_000)]
+    public void AnExpectedFlowCountSizesTheTableButNeverItsLimits(int expectedFlows)
+    {
+        // The cap still holds when more flows were expected than allowed, and the table still grows past the estimate.
+        var capped = new FlowTable(maxFlows: 2, expectedFlows: expectedFlows);
+        var sink = new ListSink();
+        for (ushort port = 1; port <= 3; port++)
+            capped.Track(Packets.Udp(s_client, port, s_server, 53), 80, port, port, ref sink);
+        Assert.Equal(2, capped.Count);
+        Assert.Equal(1, capped.FlowsEvicted);
+
+        var table = new FlowTable(expectedFlows: expectedFlows);
+        for (int i = 1; i <= 3_000; i++)
+            table.Track(Packets.Udp(s_client, (ushort)i, s_server, 53), 80, i, i, ref sink);
+        Assert.Equal(3_000, table.Count);
+        table.Flush(4_000, ref sink);
+        Assert.Equal(1 + 3_000, sink.Ended.Count);
+    }
+
     [Fact]
     public void ClosedFlowReusedBySynStartsANewFlow()
     {

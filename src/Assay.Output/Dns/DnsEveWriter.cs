@@ -26,6 +26,35 @@ public sealed class DnsEveWriter
 
     private const string HexDigits = "0123456789abcdef";
 
+    // Names written in every event, encoded once: a UTF-8 literal name is checked for escaping at every write.
+    private static readonly JsonEncodedText s_flowId = JsonEncodedText.Encode("flow_id"u8);
+    private static readonly JsonEncodedText s_pcapCnt = JsonEncodedText.Encode("pcap_cnt"u8);
+    private static readonly JsonEncodedText s_dns = JsonEncodedText.Encode("dns"u8);
+    private static readonly JsonEncodedText s_version = JsonEncodedText.Encode("version"u8);
+    private static readonly JsonEncodedText s_type = JsonEncodedText.Encode("type"u8);
+    private static readonly JsonEncodedText s_request = JsonEncodedText.Encode("request"u8);
+    private static readonly JsonEncodedText s_response = JsonEncodedText.Encode("response"u8);
+    private static readonly JsonEncodedText s_txId = JsonEncodedText.Encode("tx_id"u8);
+    private static readonly JsonEncodedText s_id = JsonEncodedText.Encode("id"u8);
+    private static readonly JsonEncodedText s_flags = JsonEncodedText.Encode("flags"u8);
+    private static readonly JsonEncodedText s_qr = JsonEncodedText.Encode("qr"u8);
+    private static readonly JsonEncodedText s_aa = JsonEncodedText.Encode("aa"u8);
+    private static readonly JsonEncodedText s_tc = JsonEncodedText.Encode("tc"u8);
+    private static readonly JsonEncodedText s_rd = JsonEncodedText.Encode("rd"u8);
+    private static readonly JsonEncodedText s_ra = JsonEncodedText.Encode("ra"u8);
+    private static readonly JsonEncodedText s_z = JsonEncodedText.Encode("z"u8);
+    private static readonly JsonEncodedText s_opcode = JsonEncodedText.Encode("opcode"u8);
+    private static readonly JsonEncodedText s_rcode = JsonEncodedText.Encode("rcode"u8);
+    private static readonly JsonEncodedText s_queries = JsonEncodedText.Encode("queries"u8);
+    private static readonly JsonEncodedText s_answers = JsonEncodedText.Encode("answers"u8);
+    private static readonly JsonEncodedText s_authorities = JsonEncodedText.Encode("authorities"u8);
+    private static readonly JsonEncodedText s_additionals = JsonEncodedText.Encode("additionals"u8);
+    private static readonly JsonEncodedText s_grouped = JsonEncodedText.Encode("grouped"u8);
+    private static readonly JsonEncodedText s_rrname = JsonEncodedText.Encode("rrname"u8);
+    private static readonly JsonEncodedText s_rrtype = JsonEncodedText.Encode("rrtype"u8);
+    private static readonly JsonEncodedText s_ttl = JsonEncodedText.Encode("ttl"u8);
+    private static readonly JsonEncodedText s_rdata = JsonEncodedText.Encode("rdata"u8);
+
     private readonly byte[] _name = new byte[DnsParser.MaxDnsNameLength];
     private readonly byte[] _scratch = new byte[64];
     private byte[] _text = new byte[4 * DnsParser.MaxDnsNameLength];
@@ -39,27 +68,27 @@ public sealed class DnsEveWriter
         in DnsMessageReader dns, ReadOnlySpan<byte> message)
     {
         Utf8JsonWriter json = eve.BeginEvent(timestamp, "dns"u8);
-        json.WriteNumber("flow_id"u8, flow.FlowId);
+        json.WriteNumber(s_flowId, flow.FlowId);
         if (packetNumber > 0)
-            json.WriteNumber("pcap_cnt"u8, packetNumber);
+            json.WriteNumber(s_pcapCnt, packetNumber);
         eve.WriteFlowTuple(in flow, toServer);
 
-        json.WriteStartObject("dns"u8);
-        json.WriteNumber("version"u8, Version);
-        json.WriteString("type"u8, dns.IsResponse ? "response"u8 : "request"u8);
+        json.WriteStartObject(s_dns);
+        json.WriteNumber(s_version, Version);
+        json.WriteString(s_type, dns.IsResponse ? s_response : s_request);
         if (txId >= 0)
-            json.WriteNumber("tx_id"u8, txId);
-        json.WriteNumber("id"u8, dns.Id);
+            json.WriteNumber(s_txId, txId);
+        json.WriteNumber(s_id, dns.Id);
         Utf8Formatter.TryFormat(dns.RawFlags, _scratch, out int n, new StandardFormat('x'));
-        json.WriteString("flags"u8, _scratch.AsSpan(0, n));
+        json.WriteString(s_flags, _scratch.AsSpan(0, n));
         DnsHeaderFlags flags = dns.Flags;
-        WriteFlag(json, "qr"u8, flags, DnsHeaderFlags.Response);
-        WriteFlag(json, "aa"u8, flags, DnsHeaderFlags.AuthoritativeAnswer);
-        WriteFlag(json, "tc"u8, flags, DnsHeaderFlags.Truncated);
-        WriteFlag(json, "rd"u8, flags, DnsHeaderFlags.RecursionDesired);
-        WriteFlag(json, "ra"u8, flags, DnsHeaderFlags.RecursionAvailable);
-        WriteFlag(json, "z"u8, flags, DnsHeaderFlags.Z);
-        json.WriteNumber("opcode"u8, dns.Opcode);
+        WriteFlag(json, s_qr, flags, DnsHeaderFlags.Response);
+        WriteFlag(json, s_aa, flags, DnsHeaderFlags.AuthoritativeAnswer);
+        WriteFlag(json, s_tc, flags, DnsHeaderFlags.Truncated);
+        WriteFlag(json, s_rd, flags, DnsHeaderFlags.RecursionDesired);
+        WriteFlag(json, s_ra, flags, DnsHeaderFlags.RecursionAvailable);
+        WriteFlag(json, s_z, flags, DnsHeaderFlags.Z);
+        json.WriteNumber(s_opcode, dns.Opcode);
         ReadOnlySpan<byte> rcode = DnsMnemonics.ResponseCode(dns.ResponseCode);
         if (rcode.IsEmpty)
         {
@@ -67,17 +96,17 @@ public sealed class DnsEveWriter
             rcode = _scratch.AsSpan(0, n);
         }
 
-        json.WriteString("rcode"u8, rcode);
+        json.WriteString(s_rcode, rcode);
 
         ReadOnlySpan<DnsRecord> questions = dns.Questions;
         if (!questions.IsEmpty)
         {
-            json.WriteStartArray("queries"u8);
+            json.WriteStartArray(s_queries);
             foreach (ref readonly DnsRecord question in questions)
             {
                 json.WriteStartObject();
                 n = DnsParser.ReadName(message, question.NameOffset, _name, out DnsNameFlags nameFlags);
-                WriteBytes(json, "rrname"u8, _name.AsSpan(0, n));
+                WriteBytes(json, s_rrname, _name.AsSpan(0, n));
                 WriteType(json, question.Type);
                 if ((nameFlags & DnsNameFlags.Truncated) != 0)
                     json.WriteBoolean("rrname_truncated"u8, true);
@@ -87,22 +116,22 @@ public sealed class DnsEveWriter
             json.WriteEndArray();
         }
 
-        WriteRecords(json, "answers"u8, dns.Answers, message);
+        WriteRecords(json, s_answers, dns.Answers, message);
         WriteGrouped(json, dns.Answers, message);
-        WriteRecords(json, "authorities"u8, dns.Authorities, message);
-        WriteRecords(json, "additionals"u8, dns.Additionals, message);
+        WriteRecords(json, s_authorities, dns.Authorities, message);
+        WriteRecords(json, s_additionals, dns.Additionals, message);
         json.WriteEndObject();
         eve.EndEvent();
     }
 
-    private static void WriteFlag(Utf8JsonWriter json, ReadOnlySpan<byte> name, DnsHeaderFlags flags, DnsHeaderFlags flag)
+    private static void WriteFlag(Utf8JsonWriter json, JsonEncodedText name, DnsHeaderFlags flags, DnsHeaderFlags flag)
     {
         if ((flags & flag) != 0)
             json.WriteBoolean(name, true);
     }
 
     /// <summary>A section as Suricata's detailed form: one object per record, one per string of a TXT record.</summary>
-    private void WriteRecords(Utf8JsonWriter json, ReadOnlySpan<byte> property, ReadOnlySpan<DnsRecord> records, ReadOnlySpan<byte> message)
+    private void WriteRecords(Utf8JsonWriter json, JsonEncodedText property, ReadOnlySpan<DnsRecord> records, ReadOnlySpan<byte> message)
     {
         bool open = false;
         foreach (ref readonly DnsRecord record in records)
@@ -114,7 +143,7 @@ public sealed class DnsEveWriter
                     Open(json, property, ref open);
                     json.WriteStartObject();
                     WriteOwner(json, in record, message);
-                    WriteBytes(json, "rdata"u8, text);
+                    WriteBytes(json, s_rdata, text);
                     json.WriteEndObject();
                 }
 
@@ -136,7 +165,7 @@ public sealed class DnsEveWriter
             json.WriteEndArray();
     }
 
-    private static void Open(Utf8JsonWriter json, ReadOnlySpan<byte> property, ref bool open)
+    private static void Open(Utf8JsonWriter json, JsonEncodedText property, ref bool open)
     {
         if (!open)
         {
@@ -148,11 +177,11 @@ public sealed class DnsEveWriter
     private void WriteOwner(Utf8JsonWriter json, in DnsRecord record, ReadOnlySpan<byte> message)
     {
         int n = DnsParser.ReadName(message, record.NameOffset, _name, out DnsNameFlags flags);
-        WriteBytes(json, "rrname"u8, _name.AsSpan(0, n));
+        WriteBytes(json, s_rrname, _name.AsSpan(0, n));
         if ((flags & DnsNameFlags.Truncated) != 0)
             json.WriteBoolean("rrname_truncated"u8, true);
         WriteType(json, record.Type);
-        json.WriteNumber("ttl"u8, record.Ttl);
+        json.WriteNumber(s_ttl, record.Ttl);
     }
 
     /// <summary>The type-specific part of a detailed record, as Suricata's <c>dns_log_json_answer_detail</c>.</summary>
@@ -164,7 +193,7 @@ public sealed class DnsEveWriter
         {
             case DnsRecordType.A:
             case DnsRecordType.AAAA:
-                json.WriteString("rdata"u8, FormatAddress(DnsRData.Data(message, record)));
+                json.WriteString(s_rdata, FormatAddress(DnsRData.Data(message, record)));
                 break;
             case DnsRecordType.CNAME:
             case DnsRecordType.NS:
@@ -232,7 +261,7 @@ public sealed class DnsEveWriter
                 continue;
             if (!open)
             {
-                json.WriteStartObject("grouped"u8);
+                json.WriteStartObject(s_grouped);
                 open = true;
             }
 
@@ -354,7 +383,7 @@ public sealed class DnsEveWriter
             json.WriteBoolean(truncatedName, true);
     }
 
-    private void WriteType(Utf8JsonWriter json, DnsRecordType type) => json.WriteString("rrtype"u8, TypeName(type));
+    private void WriteType(Utf8JsonWriter json, DnsRecordType type) => json.WriteString(s_rrtype, TypeName(type));
 
     /// <summary>The type's mnemonic, or its number (as Suricata writes types it does not name).</summary>
     private ReadOnlySpan<byte> TypeName(DnsRecordType type)
@@ -412,6 +441,9 @@ public sealed class DnsEveWriter
     }
 
     private void WriteBytes(Utf8JsonWriter json, ReadOnlySpan<byte> property, ReadOnlySpan<byte> bytes) =>
+        json.WriteString(property, AsUtf8(bytes));
+
+    private void WriteBytes(Utf8JsonWriter json, JsonEncodedText property, ReadOnlySpan<byte> bytes) =>
         json.WriteString(property, AsUtf8(bytes));
 
     private void WriteBytesValue(Utf8JsonWriter json, ReadOnlySpan<byte> bytes) => json.WriteStringValue(AsUtf8(bytes));

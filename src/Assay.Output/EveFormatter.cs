@@ -35,6 +35,19 @@ public sealed class EveFormatter : IDisposable
     private static readonly JsonEncodedText s_communityId = JsonEncodedText.Encode("community_id"u8);
     private static readonly JsonEncodedText s_start = JsonEncodedText.Encode("start"u8);
     private static readonly JsonEncodedText s_end = JsonEncodedText.Encode("end"u8);
+    private static readonly JsonEncodedText s_flow = JsonEncodedText.Encode("flow"u8);
+    private static readonly JsonEncodedText s_pktsToServer = JsonEncodedText.Encode("pkts_toserver"u8);
+    private static readonly JsonEncodedText s_pktsToClient = JsonEncodedText.Encode("pkts_toclient"u8);
+    private static readonly JsonEncodedText s_bytesToServer = JsonEncodedText.Encode("bytes_toserver"u8);
+    private static readonly JsonEncodedText s_bytesToClient = JsonEncodedText.Encode("bytes_toclient"u8);
+    private static readonly JsonEncodedText s_age = JsonEncodedText.Encode("age"u8);
+    private static readonly JsonEncodedText s_state = JsonEncodedText.Encode("state"u8);
+    private static readonly JsonEncodedText s_reason = JsonEncodedText.Encode("reason"u8);
+    private static readonly JsonEncodedText s_alerted = JsonEncodedText.Encode("alerted"u8);
+    private static readonly JsonEncodedText s_tcp = JsonEncodedText.Encode("tcp"u8);
+    private static readonly JsonEncodedText s_tcpFlags = JsonEncodedText.Encode("tcp_flags"u8);
+    private static readonly JsonEncodedText s_tcpFlagsTs = JsonEncodedText.Encode("tcp_flags_ts"u8);
+    private static readonly JsonEncodedText s_tcpFlagsTc = JsonEncodedText.Encode("tcp_flags_tc"u8);
 
     private readonly ChunkWriter _buffer;
     private readonly Utf8JsonWriter _json;
@@ -99,28 +112,28 @@ public sealed class EveFormatter : IDisposable
         WriteFlowTuple(in flow);
         WritePlain(s_eventType, "flow"u8);
 
-        _json.WriteStartObject("flow"u8);
-        _json.WriteNumber("pkts_toserver"u8, flow.PacketsToServer);
-        _json.WriteNumber("pkts_toclient"u8, flow.PacketsToClient);
-        _json.WriteNumber("bytes_toserver"u8, flow.BytesToServer);
-        _json.WriteNumber("bytes_toclient"u8, flow.BytesToClient);
+        _json.WriteStartObject(s_flow);
+        _json.WriteNumber(s_pktsToServer, flow.PacketsToServer);
+        _json.WriteNumber(s_pktsToClient, flow.PacketsToClient);
+        _json.WriteNumber(s_bytesToServer, flow.BytesToServer);
+        _json.WriteNumber(s_bytesToClient, flow.BytesToClient);
         WriteTimestamp(s_start, flow.FirstTimestamp);
         WriteTimestamp(s_end, flow.LastTimestamp);
-        _json.WriteNumber("age"u8, (flow.LastTimestamp - flow.FirstTimestamp) / 1_000_000_000L);
-        _json.WriteString("state"u8, FlowState(in flow));
-        _json.WriteString("reason"u8, ReasonName(flow.EndReason));
-        _json.WriteBoolean("alerted"u8, flow.Alerted);
+        _json.WriteNumber(s_age, (flow.LastTimestamp - flow.FirstTimestamp) / 1_000_000_000L);
+        WritePlain(s_state, FlowState(in flow));
+        WritePlain(s_reason, ReasonName(flow.EndReason));
+        _json.WriteBoolean(s_alerted, flow.Alerted);
         _json.WriteEndObject();
 
         if (flow.IsTcp)
         {
             TcpFlags all = flow.TcpFlagsToServer | flow.TcpFlagsToClient;
-            _json.WriteStartObject("tcp"u8);
-            WriteTcpFlags("tcp_flags"u8, all);
-            WriteTcpFlags("tcp_flags_ts"u8, flow.TcpFlagsToServer);
-            WriteTcpFlags("tcp_flags_tc"u8, flow.TcpFlagsToClient);
+            _json.WriteStartObject(s_tcp);
+            WriteTcpFlags(s_tcpFlags, all);
+            WriteTcpFlags(s_tcpFlagsTs, flow.TcpFlagsToServer);
+            WriteTcpFlags(s_tcpFlagsTc, flow.TcpFlagsToClient);
             WriteFlagBooleans(all);
-            _json.WriteString("state"u8, TcpStateMachine.Name(flow.TcpState));
+            _json.WriteString(s_state, TcpStateMachine.Name(flow.TcpState));
             _json.WriteEndObject();
         }
 
@@ -260,13 +273,12 @@ public sealed class EveFormatter : IDisposable
     }
 
     /// <summary>Suricata's two-hex-digit flag byte, e.g. <c>"1b"</c>.</summary>
-    private void WriteTcpFlags(ReadOnlySpan<byte> name, TcpFlags flags)
+    private void WriteTcpFlags(JsonEncodedText name, TcpFlags flags)
     {
         const string Digits = "0123456789abcdef";
-        Span<byte> hex = _scratch.AsSpan(0, 2);
-        hex[0] = (byte)Digits[(byte)flags >> 4];
-        hex[1] = (byte)Digits[(byte)flags & 0xF];
-        _json.WriteString(name, hex);
+        _plain[1] = (byte)Digits[(byte)flags >> 4];
+        _plain[2] = (byte)Digits[(byte)flags & 0xF];
+        WritePlainFormatted(name, 2);
     }
 
     private void WriteFlagBooleans(TcpFlags flags)

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Assay.Synthesis.Scenarios;
 using Xunit.Abstractions;
 
@@ -25,22 +24,8 @@ public sealed class NativeExecutableTests(ITestOutputHelper output) : IDisposabl
         throw new InvalidOperationException("Assay.slnx not found above " + AppContext.BaseDirectory);
     }
 
-    private (int ExitCode, string Stdout, string Stderr) Run(string file, TimeSpan timeout, params string[] args)
-    {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = _dir };
-        foreach (string arg in args)
-            start.ArgumentList.Add(arg);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(timeout))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{file} {string.Join(' ', args)} did not finish in {timeout}");
-        }
-
-        return (process.ExitCode, stdout.GetAwaiter().GetResult(), stderr.GetAwaiter().GetResult());
-    }
+    private (int ExitCode, string Stdout, string Stderr) Run(string file, TimeSpan timeout, params string[] args) =>
+        ProcessRun.Run(_dir, timeout, file, args);
 
     private static List<string> EventsWithoutStats(string eve) =>
         [.. File.ReadAllLines(eve).Where(l => !l.Contains("\"event_type\":\"stats\"", StringComparison.Ordinal))];
@@ -59,7 +44,7 @@ public sealed class NativeExecutableTests(ITestOutputHelper output) : IDisposabl
         string capture = Path.Combine(_dir, "demo.pcap");
         DemoScenario.Write(capture, new DemoOptions { Seed = 11, Duration = TimeSpan.FromMinutes(2) });
         var aot = Run(exe, TimeSpan.FromMinutes(2), "analyze", capture, "-d", Path.Combine(_dir, "aot"), "--workers", "1", "--no-record", "--json");
-        var jit = Run("dotnet", TimeSpan.FromMinutes(2), Path.Combine(AppContext.BaseDirectory, "assay.dll"), "analyze", capture,
+        var jit = Run("dotnet", TimeSpan.FromMinutes(2), ProcessRun.AssayDll, "analyze", capture,
             "-d", Path.Combine(_dir, "jit"), "--workers", "1", "--no-record", "--json");
         Assert.True(aot.ExitCode == 0, aot.Stderr);
         Assert.True(jit.ExitCode == 0, jit.Stderr);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Xunit.Abstractions;
 
@@ -16,20 +15,10 @@ public sealed class StoreCommandTests(ITestOutputHelper output) : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private (int ExitCode, string Stdout, string Stderr) Run(string file, params string[] args)
-    {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = _dir };
-        foreach (string arg in args)
-            start.ArgumentList.Add(arg);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        Assert.True(process.WaitForExit(TimeSpan.FromSeconds(120)), $"{file} {string.Join(' ', args)} did not finish");
-        return (process.ExitCode, stdout.GetAwaiter().GetResult(), stderr.GetAwaiter().GetResult());
-    }
+    private (int ExitCode, string Stdout, string Stderr) Run(string file, params string[] args) =>
+        ProcessRun.Run(_dir, TimeSpan.FromSeconds(120), file, args);
 
-    private (int ExitCode, string Stdout, string Stderr) Assay(params string[] args) =>
-        Run("dotnet", [Path.Combine(AppContext.BaseDirectory, "assay.dll"), .. args]);
+    private (int ExitCode, string Stdout, string Stderr) Assay(params string[] args) => Run("dotnet", [ProcessRun.AssayDll, .. args]);
 
     /// <summary>Every packet of a pcap as tcpdump prints it with nanosecond times and all bytes in hex.</summary>
     private string Dump(string pcap)

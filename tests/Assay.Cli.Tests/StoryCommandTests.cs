@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text.Json;
@@ -19,20 +18,10 @@ public sealed class StoryCommandTests(ITestOutputHelper output) : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private (int ExitCode, string Stdout, string Stderr) Run(string file, params string[] args)
-    {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = _dir };
-        foreach (string arg in args)
-            start.ArgumentList.Add(arg);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        Assert.True(process.WaitForExit(TimeSpan.FromSeconds(120)));
-        return (process.ExitCode, stdout.GetAwaiter().GetResult(), stderr.GetAwaiter().GetResult());
-    }
+    private (int ExitCode, string Stdout, string Stderr) Run(string file, params string[] args) =>
+        ProcessRun.Run(_dir, TimeSpan.FromSeconds(120), file, args);
 
-    private (int ExitCode, string Stdout, string Stderr) Assay(params string[] args) =>
-        Run("dotnet", [Path.Combine(AppContext.BaseDirectory, "assay.dll"), .. args]);
+    private (int ExitCode, string Stdout, string Stderr) Assay(params string[] args) => Run("dotnet", [ProcessRun.AssayDll, .. args]);
 
     private string Analyzed()
     {

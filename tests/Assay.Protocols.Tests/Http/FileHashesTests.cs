@@ -78,30 +78,19 @@ public sealed class FileHashesTests : IDisposable
         Assert.All(run.Files, f => AssertDigests(FileHashes.All, f));
     }
 
-    [Fact]
-    public void TheFileSaysWhichDigestsItHas()
+    [Theory]
+    [InlineData(FileHashes.Sha1, true, 0, 20, 0)]
+    [InlineData(FileHashes.None, false, 0, 0, 0)]   // no digests means none at all, not zeros
+    public void TheFileSaysWhichDigestsItHas(FileHashes chosen, bool hasHashes, int md5Length, int sha1Length, int sha256Length)
     {
-        using var context = new HttpParserContext(new HttpOptions { FileHashes = FileHashes.Sha1 });
+        using var context = new HttpParserContext(new HttpOptions { FileHashes = chosen });
         using var parser = new HttpParser(context);
         var sink = new FileSink();
         parser.OnData(true, "GET / HTTP/1.1\r\n\r\n"u8, ref sink);
         parser.OnData(false, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"u8, ref sink);
-        Assert.Equal(FileHashes.Sha1, sink.Hashes);
-        Assert.True(sink.HasHashes);
-        Assert.Equal([0, 20, 0], sink.Lengths);
-    }
-
-    [Fact]
-    public void NoDigestsMeansNoneAtAll()
-    {
-        using var context = new HttpParserContext(new HttpOptions { FileHashes = FileHashes.None });
-        using var parser = new HttpParser(context);
-        var sink = new FileSink();
-        parser.OnData(true, "GET / HTTP/1.1\r\n\r\n"u8, ref sink);
-        parser.OnData(false, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"u8, ref sink);
-        Assert.Equal(FileHashes.None, sink.Hashes);
-        Assert.False(sink.HasHashes);
-        Assert.Equal([0, 0, 0], sink.Lengths);
+        Assert.Equal(chosen, sink.Hashes);
+        Assert.Equal(hasHashes, sink.HasHashes);
+        Assert.Equal([md5Length, sha1Length, sha256Length], sink.Lengths);
     }
 
     [Theory]

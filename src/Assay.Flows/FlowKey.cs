@@ -95,7 +95,7 @@ public readonly struct FlowKey : IEquatable<FlowKey>
 
     /// <summary>splitmix64's finaliser: cheap, and every input bit affects every output bit.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static ulong Mix(ulong z)
+    public static ulong Mix(ulong z)
     {
         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
         z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;

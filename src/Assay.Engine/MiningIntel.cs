@@ -33,10 +33,10 @@ public sealed class MiningIntel
 
 /// <summary>
 /// The name DNS last gave for each address (passive DNS), so that a pool reached by address can be named by what the
-/// miner looked up. Shared by all workers and written for every A/AAAA answer, so it allocates nothing there: a fixed
-/// table split into <see cref="Stripes"/> independently locked stripes, each with open-addressed slots and its own byte
-/// arena for the names. Bounded: a stripe that fills (¾ of its slots, or its arena) starts over — names of current flows
-/// come back with their next lookups. Reading a name (<see cref="TryGet"/>, done when a mining report is written)
+/// miner looked up. Shared by all workers and written for every A/AAAA answer, so it allocates nothing there once grown:
+/// a table split into <see cref="Stripes"/> independently locked stripes, each with open-addressed slots and its own byte
+/// arena for the names, both doubled from a small start up to their share of <see cref="MaxEntries"/>. Bounded: a full
+/// stripe (¾ of its slots, or its arena) starts over — names of current flows come back with their next lookups. Reading a name (<see cref="TryGet"/>, done when a mining report is written)
 /// allocates its string.
 /// </summary>
 public sealed class ResolvedNames
@@ -67,18 +67,16 @@ public sealed class ResolvedNames
     {
         if (name.IsEmpty || name.Length > MaxNameLength)
             return;
-        ulong hash = Hash(address);
-        Stripe stripe = _stripes[(int)(hash % Stripes)];
+        Stripe stripe = _stripes[StripeOf(address)];
         lock (stripe)
-            stripe.Set(address, (int)(hash / Stripes % SlotsPerStripe), name);
+            stripe.Set(address, SlotHash(address), name);
     }
 
     public bool TryGet(UInt128 address, out string? name)
     {
-        ulong hash = Hash(address);
-        Stripe stripe = _stripes[(int)(hash % Stripes)];
+        Stripe stripe = _stripes[StripeOf(address)];
         lock (stripe)
-            return stripe.TryGet(address, (int)(hash / Stripes % SlotsPerStripe), out name);
+            return stripe.TryGet(address, SlotHash(address), out name);
     }
 
     /// <summary>Addresses remembered now.</summary>
@@ -95,33 +93,54 @@ public sealed class ResolvedNames
 
     private static ulong Hash(UInt128 address) => Flows.FlowKey.Mix((ulong)address ^ ((ulong)(address >> 64) * 0x9E3779B97F4A7C15UL));
 
+    private static int StripeOf(UInt128 address) => (int)(Hash(address) % Stripes);
+
+    /// <summary>Bits of the hash above those that chose the stripe; a stripe masks them to its size.</summary>
+    private static int SlotHash(UInt128 address) => (int)(Hash(address) / Stripes & int.MaxValue);
+
     private sealed class Stripe
     {
-        private readonly UInt128[] _keys = new UInt128[SlotsPerStripe];
-        private readonly int[] _offsets = new int[SlotsPerStripe];   // into _arena; -1: empty slot
-        private readonly byte[] _lengths = new byte[SlotsPerStripe];
-        private readonly byte[] _arena = new byte[ArenaPerStripe];
+        // Small at first (a short capture resolves few names): doubled up to SlotsPerStripe and ArenaPerStripe.
+        private const int InitialSlots = 64;
+        private const int InitialArena = InitialSlots * 32;
+
+        private UInt128[] _keys = new UInt128[InitialSlots];
+        private int[] _offsets = NewOffsets(InitialSlots);   // into _arena; -1: empty slot
+        private byte[] _lengths = new byte[InitialSlots];
+        private byte[] _arena = new byte[InitialArena];
         private int _arenaUsed;
         public int Count;
 
-        public Stripe() => Array.Fill(_offsets, -1);
-
-        public void Set(UInt128 address, int slot, ReadOnlySpan<byte> name)
+        public void Set(UInt128 address, int hash, ReadOnlySpan<byte> name)
         {
-            int found = Find(address, slot);
+            int found = Find(address, hash);
             if (found >= 0 && _arena.AsSpan(_offsets[found], _lengths[found]).SequenceEqual(name))
                 return;
-            if ((found < 0 && Count >= MaxPerStripe) || _arenaUsed + name.Length > _arena.Length)
+            if (found < 0 && Count >= _keys.Length / 4 * 3)
             {
-                Clear();
-                found = -1;
+                if (_keys.Length < SlotsPerStripe)
+                    GrowSlots();
+                else
+                    Clear();
+            }
+
+            if (_arenaUsed + name.Length > _arena.Length)
+            {
+                if (_arena.Length < ArenaPerStripe)
+                {
+                    Array.Resize(ref _arena, Math.Min(ArenaPerStripe, Math.Max(_arena.Length * 2, _arenaUsed + name.Length)));
+                }
+                else
+                {
+                    Clear();
+                }
+
+                found = Find(address, hash);
             }
 
             if (found < 0)
             {
-                found = slot;
-                while (_offsets[found] >= 0)
-                    found = (found + 1) % SlotsPerStripe;
+                found = FreeSlot(hash);
                 _keys[found] = address;
                 Volatile.Write(ref Count, Count + 1);
             }
@@ -132,17 +151,18 @@ public sealed class ResolvedNames
             _arenaUsed += name.Length;
         }
 
-        public bool TryGet(UInt128 address, int slot, out string? name)
+        public bool TryGet(UInt128 address, int hash, out string? name)
         {
-            int found = Find(address, slot);
+            int found = Find(address, hash);
             name = found < 0 ? null : System.Text.Encoding.ASCII.GetString(_arena, _offsets[found], _lengths[found]);
             return found >= 0;
         }
 
         /// <summary>The slot holding <paramref name="address"/>, or -1. Never full (at most ¾ used), so the probe ends.</summary>
-        private int Find(UInt128 address, int slot)
+        private int Find(UInt128 address, int hash)
         {
-            for (int i = slot; _offsets[i] >= 0; i = (i + 1) % SlotsPerStripe)
+            int mask = _keys.Length - 1;
+            for (int i = hash & mask; _offsets[i] >= 0; i = (i + 1) & mask)
             {
                 if (_keys[i] == address)
                     return i;
@@ -151,11 +171,46 @@ public sealed class ResolvedNames
             return -1;
         }
 
+        private int FreeSlot(int hash)
+        {
+            int mask = _keys.Length - 1;
+            int i = hash & mask;
+            while (_offsets[i] >= 0)
+                i = (i + 1) & mask;
+            return i;
+        }
+
+        private void GrowSlots()
+        {
+            UInt128[] keys = _keys;
+            int[] offsets = _offsets;
+            byte[] lengths = _lengths;
+            _keys = new UInt128[keys.Length * 2];
+            _offsets = NewOffsets(keys.Length * 2);
+            _lengths = new byte[keys.Length * 2];
+            for (int i = 0; i < keys.Length; i++)
+            {
+                if (offsets[i] < 0)
+                    continue;
+                int slot = FreeSlot(SlotHash(keys[i]));
+                _keys[slot] = keys[i];
+                _offsets[slot] = offsets[i];
+                _lengths[slot] = lengths[i];
+            }
+        }
+
         private void Clear()
         {
             Array.Fill(_offsets, -1);
             _arenaUsed = 0;
             Volatile.Write(ref Count, 0);
+        }
+
+        private static int[] NewOffsets(int length)
+        {
+            int[] offsets = new int[length];
+            Array.Fill(offsets, -1);
+            return offsets;
         }
     }
 }

@@ -28,6 +28,18 @@ public sealed class ResolvedNamesTests
     }
 
     [Fact]
+    public void GrowingKeepsEveryName()
+    {
+        var names = new ResolvedNames();
+        const int Count = 40_000;   // well past every stripe's first size, below where a stripe starts over
+        for (uint i = 0; i < Count; i++)
+            names.Set(V4(0x0B000000 + i), Encoding.ASCII.GetBytes($"n{i}.example"));
+        Assert.Equal(Count, names.Count);
+        for (uint i = 0; i < Count; i++)
+            Assert.Equal($"n{i}.example", Get(names, V4(0x0B000000 + i)));
+    }
+
+    [Fact]
     public void EmptyAndOverlongNamesAreNotRecorded()
     {
         var names = new ResolvedNames();

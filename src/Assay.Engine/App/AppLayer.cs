@@ -192,7 +192,7 @@ internal sealed partial class AppLayer : IDisposable
                     var httpSink = new HttpSink(this, app);
                     long wanted = app.Http.OnData(toServer, first.Span, ref httpSink);
                     first.Clear();
-                    return wanted;
+                    return StreamOffset(app, toServer, wanted);
                 }
             }
         }
@@ -226,6 +226,7 @@ internal sealed partial class AppLayer : IDisposable
     private long FeedHttp(FlowApp app, bool toServer, ReadOnlySpan<byte> data, long offset)
     {
         HttpParser http = app.Http!;
+        offset -= app.TunnelStart(toServer);   // HTTP's positions count from where HTTP began (after a SOCKS handshake)
         long tunnel = http.TunnelOffset(toServer);
         long wanted = 0;
         if (tunnel < 0 || app.WebSocketToServer is null)
@@ -242,8 +243,12 @@ internal sealed partial class AppLayer : IDisposable
             reader.Feed(data[(int)Math.Max(0, tunnel - offset)..], ref sink);
         }
 
-        return wanted;
+        return StreamOffset(app, toServer, wanted);
     }
+
+    /// <summary>An HTTP parser's wanted offset (0: none) as a TCP stream offset, for the reassembler.</summary>
+    private static long StreamOffset(FlowApp app, bool toServer, long httpOffset) =>
+        httpOffset > 0 ? httpOffset + app.TunnelStart(toServer) : 0;
 
     /// <summary>
     /// The SOCKS handshake; once the tunnel is open, the stream after it in each direction is detected afresh (a pool
@@ -287,15 +292,20 @@ internal sealed partial class AppLayer : IDisposable
         }
 
         // Tunnel open: what is left in this direction, and what the other direction held back, is the tunnelled stream.
+        // It starts in each direction after that direction's handshake bytes; parsers that track stream positions (HTTP's
+        // tunnel offsets, for a WebSocket inside) count from there.
+        app.SocksTunnelToServer = socks.ClientBytes;
+        app.SocksTunnelToClient = socks.ServerBytes;
         byte[] rest = input[used..].ToArray();
         byte[] other = app.Pending(!toServer).Span.ToArray();
         app.ServerBound.Clear();
         app.ClientBound.Clear();
         app.Protocol = AppProtocol.None;
+        // Each handshake direction is at least DetectionBytes long, so detection decides on these bytes at once.
         if (other.Length > 0)
-            OnStreamData(app, !toServer, other, DetectionBytes);
+            OnStreamData(app, !toServer, other, app.TunnelStart(!toServer));
         if (rest.Length > 0)
-            OnStreamData(app, toServer, rest, DetectionBytes);
+            OnStreamData(app, toServer, rest, app.TunnelStart(toServer));
         return 0;
     }
 

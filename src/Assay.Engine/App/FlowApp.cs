@@ -68,6 +68,9 @@ internal sealed class FlowApp
     public long SocksTunnelToServer = -1;
     public long SocksTunnelToClient = -1;
 
+    /// <summary>Stream offset where the protocol now parsed began in that direction: after a SOCKS handshake, else 0.</summary>
+    public long TunnelStart(bool toServer) => Math.Max(0, toServer ? SocksTunnelToServer : SocksTunnelToClient);
+
     /// <summary>The best pool match seen for the server (list, learned pool, SNI, Host, SOCKS target), or null.</summary>
     public PoolEvidence? Pool;
 

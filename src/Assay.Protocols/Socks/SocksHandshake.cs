@@ -116,6 +116,12 @@ public sealed class SocksHandshake
     /// <summary>The server sent its (last) reply: later server bytes belong to the tunnel.</summary>
     public bool ServerComplete => _server == ServerStep.Done;
 
+    /// <summary>Handshake bytes read from the client's direction: where its tunnelled stream starts.</summary>
+    public long ClientBytes { get; private set; }
+
+    /// <summary>Handshake bytes read from the server's direction: where its tunnelled stream starts.</summary>
+    public long ServerBytes { get; private set; }
+
     /// <summary>
     /// Strict first-segment test: a whole SOCKS5 greeting (05, NMETHODS 1..255, that many methods, none 0xFF) followed by
     /// nothing or by the start of a request (or of the RFC 1929 message when 02 was offered); or a SOCKS4/4a CONNECT or
@@ -178,6 +184,10 @@ public sealed class SocksHandshake
                 State = SocksState.Tunnel;
         }
 
+        if (fromClient)
+            ClientBytes += consumed;
+        else
+            ServerBytes += consumed;
         return consumed;
     }
 
@@ -188,6 +198,8 @@ public sealed class SocksHandshake
         _server = ServerStep.Method;
         _offeredUsernamePassword = false;
         _repliesSeen = 0;
+        ClientBytes = 0;
+        ServerBytes = 0;
         State = SocksState.Handshake;
         Version = 0;
         Command = 0;

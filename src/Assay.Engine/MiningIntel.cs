@@ -35,8 +35,9 @@ public sealed class MiningIntel
 /// The name DNS last gave for each address (passive DNS), so that a pool reached by address can be named by what the
 /// miner looked up. Shared by all workers and written for every A/AAAA answer, so it allocates nothing there once grown:
 /// a table split into <see cref="Stripes"/> independently locked stripes, each with open-addressed slots and its own byte
-/// arena for the names, both doubled from a small start up to their share of <see cref="MaxEntries"/>. Bounded: a full
-/// stripe (¾ of its slots, or its arena) starts over — names of current flows come back with their next lookups. Reading a name (<see cref="TryGet"/>, done when a mining report is written)
+/// arena for the names, both doubled from a small start up to their share of <see cref="MaxEntries"/>; a full arena is
+/// compacted (renamed addresses leave dead bytes). Bounded: a full stripe (¾ of its slots, or its arena ¾ full of live
+/// names) starts over — names of current flows come back with their next lookups. Reading a name (<see cref="TryGet"/>, done when a mining report is written)
 /// allocates its string.
 /// </summary>
 public sealed class ResolvedNames
@@ -108,6 +109,7 @@ public sealed class ResolvedNames
         private int[] _offsets = NewOffsets(InitialSlots);   // into _arena; -1: empty slot
         private byte[] _lengths = new byte[InitialSlots];
         private byte[] _arena = new byte[InitialArena];
+        private byte[]? _spare;
         private int _arenaUsed;
         public int Count;
 
@@ -132,7 +134,11 @@ public sealed class ResolvedNames
                 }
                 else
                 {
-                    Clear();
+                    // Renamed addresses (a CDN address answers for many names) leave dead bytes behind: compact first,
+                    // start over only when the live names themselves fill the arena.
+                    Compact();
+                    if (_arenaUsed + name.Length > _arena.Length / 4 * 3)
+                        Clear();
                 }
 
                 found = Find(address, hash);
@@ -197,6 +203,25 @@ public sealed class ResolvedNames
                 _offsets[slot] = offsets[i];
                 _lengths[slot] = lengths[i];
             }
+        }
+
+        /// <summary>Copies the live names into the spare arena (made once, when the arena reached its full size) and swaps.</summary>
+        private void Compact()
+        {
+            byte[] target = _spare ??= new byte[_arena.Length];
+            int used = 0;
+            for (int i = 0; i < _offsets.Length; i++)
+            {
+                if (_offsets[i] < 0)
+                    continue;
+                _arena.AsSpan(_offsets[i], _lengths[i]).CopyTo(target.AsSpan(used));
+                _offsets[i] = used;
+                used += _lengths[i];
+            }
+
+            _spare = _arena;
+            _arena = target;
+            _arenaUsed = used;
         }
 
         private void Clear()

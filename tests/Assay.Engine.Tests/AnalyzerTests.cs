@@ -1,8 +1,6 @@
 using System.Text.Json;
 using Assay.Capture;
-using Assay.Decoding;
 using Assay.Engine;
-using Assay.Flows;
 using Assay.Synthesis.Scenarios;
 using Xunit.Abstractions;
 
@@ -174,46 +172,5 @@ public sealed class AnalyzerTests(ITestOutputHelper output) : IDisposable
         long separate = EngineHarness.Analyze(a).Result.Decode.Packets + EngineHarness.Analyze(b).Result.Decode.Packets;
         Assert.Equal(separate, run.Result.Decode.Packets);
         Assert.Empty(run.Result.Warnings);
-    }
-
-    [Fact]
-    public void DecodingAndFlowTrackingAllocateNothingPerPacketInSteadyState()
-    {
-        string path = Path.Combine(_dir, "mix.pcap");
-        MixGenerator.Write(path, 300_000, seed: 1);
-        var table = new FlowTable();
-        var sink = new NullSink();
-        DecodedPacket packet = default;
-        AnomalySet anomalies = default;
-        long packets = 0;
-
-        long before = 0;
-        void Pass(bool measure)
-        {
-            using IPacketSource source = CaptureFile.Open(path);
-            while (source.TryReadPacket(out PacketHeader header, out ReadOnlySpan<byte> frame) == ReadStatus.Packet)
-            {
-                anomalies.Clear();
-                if (PacketDecoder.TryDecode(header.LinkType, frame, ref packet, ref anomalies) && packet.IsIP && !packet.IsFragment)
-                    table.Track(in packet, frame.Length, header.TimestampNanos, ++packets, ref sink);
-                if (measure && before == 0)
-                    before = GC.GetAllocatedBytesForCurrentThread();   // the file is open and its buffer filled: from here on, per packet only
-            }
-        }
-
-        Pass(measure: false);   // warm-up: JIT, table and dictionary growth
-        long countBefore = packets;
-        Pass(measure: true);
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        long measured = packets - countBefore;
-        output.WriteLine($"{measured:N0} packets read, decoded and tracked: {allocated:N0} bytes allocated ({(double)allocated / measured:F4} B/packet)");
-        Assert.Equal(0, allocated);
-    }
-
-    private struct NullSink : IFlowSink
-    {
-        public readonly void OnFlowEnd(ref FlowRecord flow)
-        {
-        }
     }
 }

@@ -4,6 +4,7 @@ using Assay.Engine;
 namespace Assay.Tests.Engine;
 
 /// <summary>The passive-DNS table: last name per address, bounded, thread-safe, and no allocation when written.</summary>
+[Collection(AllocationCollection.Name)]
 public sealed class ResolvedNamesTests
 {
     private static UInt128 V4(uint address) => ((UInt128)0xFFFF << 32) | address;
@@ -37,6 +38,24 @@ public sealed class ResolvedNamesTests
         Assert.Equal(Count, names.Count);
         for (uint i = 0; i < Count; i++)
             Assert.Equal($"n{i}.example", Get(names, V4(0x0B000000 + i)));
+    }
+
+    [Fact]
+    public void AnAddressRenamedOverAndOverPushesNoOtherOut()
+    {
+        // A CDN address answers for many names: its renames leave dead bytes in its stripe's arena, which is compacted.
+        var names = new ResolvedNames();
+        for (uint i = 0; i < 20_000; i++)
+            names.Set(V4(0x0C000000 + i), Encoding.ASCII.GetBytes($"site{i}.example"));
+        UInt128 cdn = V4(0x0C000000 + 7);
+        for (int i = 0; i < 300_000; i++)
+            names.Set(cdn, Encoding.ASCII.GetBytes($"customer-{i % 5000}.cdn.example"));
+        Assert.Equal("customer-4999.cdn.example", Get(names, cdn));
+        for (uint i = 0; i < 20_000; i++)
+        {
+            if (i != 7)
+                Assert.Equal($"site{i}.example", Get(names, V4(0x0C000000 + i)));
+        }
     }
 
     [Fact]
@@ -98,7 +117,10 @@ public sealed class ResolvedNamesTests
         void Body()
         {
             for (int i = 0; i < given.Length; i++)
+            {
                 names.Set(V4((uint)(i * 2654435761u)), given[i]);
+                names.Set(V4(0x0D000001), given[i]);   // one address renamed at every step: its arena fills and is compacted
+            }
         }
 
         Allocations.WarmUp(Body);

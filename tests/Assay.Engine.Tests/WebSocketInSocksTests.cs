@@ -47,6 +47,18 @@ public sealed class WebSocketInSocksTests : IDisposable
         return [.. frame];
     }
 
+    private EngineHarness.Run Analyze(TcpConversation conversation, string name)
+    {
+        string path = Path.Combine(_dir, name);
+        using (var writer = PcapWriter.Create(path, 1, nanoseconds: true))
+        {
+            foreach (SyntheticPacket packet in conversation.Packets)
+                writer.Write(packet.TimestampNanos, packet.Data);
+        }
+
+        return EngineHarness.Analyze(path);
+    }
+
     [Fact]
     public void AFileLargerThanTheParseDepthDownloadedThroughTheTunnelIsWhole()
     {
@@ -61,15 +73,7 @@ public sealed class WebSocketInSocksTests : IDisposable
             .ClientSends("GET /payload.bin HTTP/1.1\r\nHost: files.example\r\n\r\n"u8, TimeSpan.FromMilliseconds(1))
             .ServerSends([.. Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: {body.Length}\r\n\r\n"), .. body],
                 TimeSpan.FromMilliseconds(5));
-        c.Close();
-        string path = Path.Combine(_dir, "socks-download.pcap");
-        using (var writer = PcapWriter.Create(path, 1, nanoseconds: true))
-        {
-            foreach (SyntheticPacket packet in c.Packets)
-                writer.Write(packet.TimestampNanos, packet.Data);
-        }
-
-        var run = EngineHarness.Analyze(path);
+        var run = Analyze(c.Close(), "socks-download.pcap");
         JsonElement file = Assert.Single(run.OfType("fileinfo")).GetProperty("fileinfo");
         Assert.Equal("CLOSED", file.GetProperty("state").GetString());
         Assert.Equal(body.Length, file.GetProperty("size").GetInt64());
@@ -99,15 +103,7 @@ public sealed class WebSocketInSocksTests : IDisposable
                 .ServerSends(TextFrame("{\"type\":\"hash_accepted\",\"params\":{\"hashes\":" + (i + 1) + "}}", masked: false), TimeSpan.FromMilliseconds(2));
         }
 
-        c.Close();
-        string path = Path.Combine(_dir, $"ws-socks-{segment}.pcap");
-        using (var writer = PcapWriter.Create(path, 1, nanoseconds: true))
-        {
-            foreach (SyntheticPacket packet in c.Packets)
-                writer.Write(packet.TimestampNanos, packet.Data);
-        }
-
-        var run = EngineHarness.Analyze(path);
+        var run = Analyze(c.Close(), $"ws-socks-{segment}.pcap");
         JsonElement miner = Assert.Single(run.OfType("miner")).GetProperty("miner");
         Assert.Equal("coinhive", miner.GetProperty("dialect").GetString());
         Assert.Equal(SiteKey, miner.GetProperty("login").GetString());

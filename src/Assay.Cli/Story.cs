@@ -93,16 +93,8 @@ internal sealed class Story
             JsonElement alert = matches[0];
             long flowId = group.Key.FlowId;
             JsonElement? request = FindHttp(http, flowId, group.Key.TxId);
-            var step = new Step
-            {
-                Kind = "exploit",
-                Time = Started(flowStart, flowId, Time(alert)),
-                FlowId = flowId,
-                CommunityId = EveLog.Text(alert, "community_id"),
-                Source = EveLog.Endpoint(alert, "src"),
-                Destination = EveLog.Endpoint(alert, "dest"),
-                Title = string.Join("; ", matches.Select(a => a.GetProperty("alert").GetProperty("signature").GetString()!["ASSAY EXPLOIT ".Length..]).Distinct()),
-            };
+            var step = StepOf(alert, "exploit", Started(flowStart, flowId, Time(alert)),
+                string.Join("; ", matches.Select(a => a.GetProperty("alert").GetProperty("signature").GetString()!["ASSAY EXPLOIT ".Length..]).Distinct()));
             step.Details["attacker"] = EveLog.Text(alert, "src_ip");
             step.Details["matched"] = matches.Select(a => $"{Metadata(a, "exploit_kind")} in {Metadata(a, "where")}: {Metadata(a, "excerpt")}").Distinct().ToList();
             if (request is JsonElement r)
@@ -127,16 +119,8 @@ internal sealed class Story
                 exploitFlows.Contains(request.GetProperty("flow_id").GetInt64()))
                 continue;
             JsonElement h = request.GetProperty("http");
-            var step = new Step
-            {
-                Kind = "reconnaissance",
-                Time = Started(flowStart, request.GetProperty("flow_id").GetInt64(), Time(request)),
-                FlowId = request.GetProperty("flow_id").GetInt64(),
-                CommunityId = EveLog.Text(request, "community_id"),
-                Source = EveLog.Endpoint(request, "src"),
-                Destination = EveLog.Endpoint(request, "dest"),
-                Title = $"{EveLog.Text(h, "http_method")} {EveLog.Text(h, "url")} → {(h.TryGetProperty("status", out JsonElement s) ? s.GetInt32() : 0)}",
-            };
+            var step = StepOf(request, "reconnaissance", Started(flowStart, request.GetProperty("flow_id").GetInt64(), Time(request)),
+                $"{EveLog.Text(h, "http_method")} {EveLog.Text(h, "url")} → {(h.TryGetProperty("status", out JsonElement s) ? s.GetInt32() : 0)}");
             step.Details["user_agent"] = EveLog.Text(h, "http_user_agent");
             story.Steps.Add(step);
         }
@@ -151,16 +135,8 @@ internal sealed class Story
             JsonElement f = file.GetProperty("fileinfo");
             string? sha256 = EveLog.Text(f, "sha256");
             string url = $"http://{EveLog.Text(h, "hostname")}{(h.TryGetProperty("http_port", out JsonElement port) ? ":" + port.GetInt32() : "")}{EveLog.Text(h, "url")}";
-            var step = new Step
-            {
-                Kind = "download",
-                Time = Started(flowStart, file.GetProperty("flow_id").GetInt64(), Time(file)),
-                FlowId = file.GetProperty("flow_id").GetInt64(),
-                CommunityId = EveLog.Text(file, "community_id"),
-                Source = EveLog.Endpoint(file, "dest"),
-                Destination = EveLog.Endpoint(file, "src"),
-                Title = $"downloaded {url} ({EveLog.Text(f, "magic")}, {f.GetProperty("size").GetInt64():N0} bytes)",
-            };
+            var step = StepOf(file, "download", Started(flowStart, file.GetProperty("flow_id").GetInt64(), Time(file)),
+                $"downloaded {url} ({EveLog.Text(f, "magic")}, {f.GetProperty("size").GetInt64():N0} bytes)", serverFirst: true);
             step.Details["url"] = url;
             step.Details["user_agent"] = EveLog.Text(h, "http_user_agent");
             step.Details["sha256"] = sha256;
@@ -184,16 +160,8 @@ internal sealed class Story
             JsonElement m = e.GetProperty("miner");
             JsonElement pool = m.GetProperty("pool");
             string poolText = $"{EveLog.Text(pool, "ip")}:{pool.GetProperty("port").GetInt32()}" + (EveLog.Text(pool, "name") is { } name ? $" ({name})" : "");
-            var step = new Step
-            {
-                Kind = "mining",
-                Time = FlowLookup.ParseTime(EveLog.Text(m, "first_seen")) ?? Time(e),
-                FlowId = e.GetProperty("flow_id").GetInt64(),
-                CommunityId = EveLog.Text(e, "community_id"),
-                Source = EveLog.Endpoint(e, "src"),
-                Destination = EveLog.Endpoint(e, "dest"),
-                Title = $"mined to {poolText} ({EveLog.Text(m, "confidence")}, {EveLog.Text(m, "dialect") ?? EveLog.Text(m, "transport")})",
-            };
+            var step = StepOf(e, "mining", FlowLookup.ParseTime(EveLog.Text(m, "first_seen")) ?? Time(e),
+                $"mined to {poolText} ({EveLog.Text(m, "confidence")}, {EveLog.Text(m, "dialect") ?? EveLog.Text(m, "transport")})");
             step.Details["pool"] = poolText;
             foreach (string field in new[] { "login", "password", "worker", "agent", "algorithm", "confidence", "dialect", "transport", "first_seen", "last_seen", "hashrate_method" })
                 step.Details[field] = EveLog.Text(m, field);
@@ -215,16 +183,8 @@ internal sealed class Story
                 continue;
             }
 
-            story.Steps.Add(new Step
-            {
-                Kind = "connection",
-                Time = Time(flow),
-                FlowId = id,
-                CommunityId = EveLog.Text(flow, "community_id"),
-                Source = EveLog.Endpoint(flow, "src"),
-                Destination = EveLog.Endpoint(flow, "dest"),
-                Title = $"new outbound {EveLog.Text(flow, "proto")} connection to {EveLog.Endpoint(flow, "dest")} ({EveLog.Text(flow, "app_proto") ?? "no payload"})",
-            });
+            story.Steps.Add(StepOf(flow, "connection", Time(flow),
+                $"new outbound {EveLog.Text(flow, "proto")} connection to {EveLog.Endpoint(flow, "dest")} ({EveLog.Text(flow, "app_proto") ?? "no payload"})"));
         }
 
         story.Steps.Sort((a, b) => a.Time != b.Time ? a.Time.CompareTo(b.Time) : a.FlowId.CompareTo(b.FlowId));
@@ -492,9 +452,21 @@ internal sealed class Story
     /// ends, which for an exploit is after the commands it ran; a connection carries one such request as a rule (on a
     /// keep-alive connection the requests share the connection's start and keep their order).
     /// </summary>
+    /// <summary>A step about the flow of EVE event <paramref name="e"/>, its endpoints as the event has them (swapped with
+    /// <paramref name="serverFirst"/>: a file event names the sender first).</summary>
+    private static Step StepOf(JsonElement e, string kind, long time, string title, bool serverFirst = false) => new()
+    {
+        Kind = kind,
+        Time = time,
+        FlowId = e.GetProperty("flow_id").GetInt64(),
+        CommunityId = EveLog.Text(e, "community_id"),
+        Source = EveLog.Endpoint(e, serverFirst ? "dest" : "src"),
+        Destination = EveLog.Endpoint(e, serverFirst ? "src" : "dest"),
+        Title = title,
+    };
+
     private static long Started(Dictionary<long, long> flowStart, long flowId, long eventTime) =>
         flowStart.TryGetValue(flowId, out long start) && start <= eventTime ? start : eventTime;
-
 
     private static string Clock(long nanos) => DateTimeOffset.FromUnixTimeMilliseconds(nanos / 1_000_000).UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 

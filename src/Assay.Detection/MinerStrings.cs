@@ -23,12 +23,14 @@ internal static class MinerStrings
     /// Monero-looking addresses in <paramref name="text"/>: base58 runs of exactly 95 or 106 characters starting with
     /// <c>4</c> or <c>8</c>, not part of a longer alphanumeric run. Adds start and length to <paramref name="found"/>.
     /// </summary>
-    public static void FindWallets(ReadOnlySpan<byte> text, List<(int Start, int Length)> found, int max)
+    public static void FindWallets<T>(ReadOnlySpan<T> text, List<(int Start, int Length)> found, int max)
+        where T : unmanaged, System.Numerics.IBinaryInteger<T>
     {
+        // One scan for the bytes of a binary and the characters of a script: both are compared as code units.
         int run = 0;
         for (int i = 0; i <= text.Length && found.Count < max; i++)
         {
-            int c = i < text.Length ? text[i] : -1;
+            int c = i < text.Length ? int.CreateTruncating(text[i]) : -1;
             if (IsBase58(c))
             {
                 run++;
@@ -38,31 +40,7 @@ internal static class MinerStrings
             if (run is MoneroStandardLength or MoneroIntegratedLength && !IsAsciiAlnum(c))
             {
                 int start = i - run;
-                if (text[start] is (byte)'4' or (byte)'8' && (start == 0 || !IsAsciiAlnum(text[start - 1])))
-                    found.Add((start, run));
-            }
-
-            run = 0;
-        }
-    }
-
-    /// <inheritdoc cref="FindWallets(ReadOnlySpan{byte}, List{ValueTuple{int, int}}, int)"/>
-    public static void FindWallets(ReadOnlySpan<char> text, List<(int Start, int Length)> found, int max)
-    {
-        int run = 0;
-        for (int i = 0; i <= text.Length && found.Count < max; i++)
-        {
-            int c = i < text.Length ? text[i] : -1;
-            if (IsBase58(c))
-            {
-                run++;
-                continue;
-            }
-
-            if (run is MoneroStandardLength or MoneroIntegratedLength && !IsAsciiAlnum(c))
-            {
-                int start = i - run;
-                if (text[start] is '4' or '8' && (start == 0 || !IsAsciiAlnum(text[start - 1])))
+                if (int.CreateTruncating(text[start]) is '4' or '8' && (start == 0 || !IsAsciiAlnum(int.CreateTruncating(text[start - 1]))))
                     found.Add((start, run));
             }
 

@@ -112,13 +112,16 @@ internal sealed partial class AppLayer
         _store?.Pin(in _current.Key, _current.FirstTimestamp, _current.LastTimestamp);
     }
 
-    /// <summary>A body as readable text: printable ASCII kept, other bytes as <c>\xNN</c>, at most 512 characters.</summary>
+    /// <summary>Longest <c>payload</c> text in an exploit alert's metadata (characters, after escaping).</summary>
+    private const int MaxPayloadText = 512;
+
+    /// <summary>A body as readable text: printable ASCII kept, other bytes as <c>\xNN</c>, at most <see cref="MaxPayloadText"/> characters.</summary>
     private static string Printable(ReadOnlySpan<byte> data)
     {
-        var text = new StringBuilder(Math.Min(data.Length, 512));
+        var text = new StringBuilder(Math.Min(data.Length, MaxPayloadText));
         foreach (byte b in data)
         {
-            if (text.Length >= 512)
+            if (text.Length >= MaxPayloadText)
                 break;
             if (b is >= 0x20 and < 0x7F)
                 text.Append((char)b);
